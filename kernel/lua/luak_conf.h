@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel configuration of Lua, included at the end of luaconf.h when
+ * __KERNEL__ is defined (patches/0001). Search for "@@" in luaconf.h for
+ * what each knob means; here we only say why we change it.
+ */
+#ifndef LUAK_CONF_H
+#define LUAK_CONF_H
+
+#include "luak_libc.h"
+
+/* No FPU in the kernel: lua_Number is lua_Integer and the float subtype never exists. */
+#undef LUA_NUMBER
+#undef LUAI_UACNUMBER
+#undef LUA_NUMBER_FRMLEN
+#undef LUA_NUMBER_FMT
+#undef l_floatatt
+#undef l_mathop
+#undef l_floor
+#undef lua_str2number
+#undef lua_strx2number
+#undef lua_numbertointeger
+#undef lua_number2strx
+#undef LUAI_MAXALIGN
+#undef lua_getlocaledecpoint
+
+#define LUA_NUMBER		long long
+#define LUAI_UACNUMBER		long long
+#define LUA_NUMBER_FRMLEN	"ll"
+#define LUA_NUMBER_FMT		"%lld"
+/* 64 mantissa bits: every integer "fits" a float, so comparisons stay integral. */
+#define l_floatatt(n)		(LUAK_FLT_##n)
+#define LUAK_FLT_MANT_DIG	64
+#define LUAK_FLT_MAX_10_EXP	18
+/* Any leftover use of a libm function fails to compile. */
+#define l_mathop(op)		luak_no_float_##op
+#define l_floor(x)		(x)
+/* Decimal and hex floats are malformed numbers. */
+#define lua_str2number(s, p)	(*(p) = (char *)(s), 0)
+#define lua_strx2number(s, p)	(*(p) = (char *)(s), 0)
+/* The stock macro overflows with an integer lua_Number and breaks every for loop. */
+#define lua_numbertointeger(n, p)	(*(p) = (LUA_INTEGER)(n), 1)
+#define lua_getlocaledecpoint()	'.'
+#define LUAI_MAXALIGN		long long n; void *s; long l
+
+/* '/' is floor division and raises on zero, as '//' does; '^' is integer power. */
+#define luai_numdiv(L, a, b)	luaV_idiv(L, a, b)
+#define luai_numidiv(L, a, b)	luaV_idiv(L, a, b)
+#define luai_nummod(L, a, b, m)	((m) = luaV_mod(L, a, b))
+#define luai_numpow(L, a, b)	luak_ipow(L, a, b)
+#define l_hashfloat(n)		((int)((n) & 0x7fffffff))
+
+/* Scripts live under /lib/modules/lua; C libraries come from loaded modules. */
+#undef LUA_ROOT
+#undef LUA_PATH_DEFAULT
+#undef LUA_CPATH_DEFAULT
+#define LUA_ROOT		"/lib/modules/lua/"
+#define LUA_PATH_DEFAULT	LUA_ROOT "?.lua;" LUA_ROOT "?/init.lua"
+#define LUA_CPATH_DEFAULT	""
+
+/* Kernel stack frames: a luaL_Buffer must stay small (see the port notes). */
+#undef LUAL_BUFFERSIZE
+#define LUAL_BUFFERSIZE		256
+/* Lua stack slots per state; memory is capped by the allocator too. */
+#undef LUAI_MAXSTACK
+#define LUAI_MAXSTACK		100000
+
+/* Calls into l_noret functions of other objects confuse objtool; see the port notes. */
+#define l_noret			void
+#define LUA_USE_JUMPTABLE	0
+
+#define luai_makeseed()		luak_random()
+#define l_randomizePivot()	luak_random()
+#define l_signalT		int
+
+/* print() and warn() go to the kernel log. */
+#define lua_writestring(s, l)		luak_writestring(s, l)
+#define lua_writeline()			luak_writeline()
+#define lua_writestringerror(s, p)	luak_writestringerror(s, p)
+
+/*
+ * The C stack is the hard limit in the kernel (16 KiB, shared with the
+ * network path in softirq). Each state points, through its extra space,
+ * at limits that the host sets when it enters Lua; C recursion below
+ * 'soft' raises "C stack overflow", below 'hard' a plain error.
+ */
+struct luak_stack {
+	unsigned long soft;
+	unsigned long hard;
+};
+#define luak_stackof(L)	(*(struct luak_stack **)((char *)(L) - sizeof(void *)))
+#define luak_sp()	((unsigned long)__builtin_frame_address(0))
+#define luai_cstacklow(L)	(luak_sp() < luak_stackof(L)->soft)
+#define luai_cstackhard(L)	(luak_sp() < luak_stackof(L)->hard)
+
+#endif

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* libc <float.h>: nothing; luak_conf.h replaces every use. */
