@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C side of require("data"): views that other modules point at
+ * memory they own (a packet, a rule's arguments) and hand to Lua.
+ *
+ * A view belongs to one runtime: luadata_reset() and luadata_clear() must
+ * be called with that runtime's lock held (inside lunatik_run), so that no
+ * script runs while the view moves. Nothing here allocates or sleeps,
+ * except luadata_newview(), which may raise (call it in a protected call,
+ * as when a library opens or a hook is registered).
+ */
+#ifndef LUADATA_H
+#define LUADATA_H
+
+#include "lunatik.h"
+
+/*
+ * Pushes a new data object of size 0 that will view memory it does not
+ * own (never freed by the object), and returns it. The userdata on the
+ * stack holds one reference; take your own with lunatik_getobject() to
+ * keep the object beyond it.
+ */
+lunatik_object_t *luadata_newview(lua_State *L);
+
+/* Points the view at size bytes at ptr; writes raise "read-only data" if readonly. */
+void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly);
+
+/* Back to size 0: any later access from a script raises "out of bounds". */
+void luadata_clear(lunatik_object_t *view);
+
+#endif
