@@ -69,6 +69,7 @@ static inline void lunatik_unlock(lunatik_object_t *object)
 lunatik_object_t *lunatik_createobject(const lunatik_class_t *class, size_t size, bool sleep);
 lunatik_object_t *lunatik_newobject(lua_State *L, const lunatik_class_t *class, size_t size);
 void lunatik_pushobject(lua_State *L, lunatik_object_t *object);
+lunatik_object_t **lunatik_newuserdata(lua_State *L, const lunatik_class_t *class);
 lunatik_object_t *lunatik_checkobject(lua_State *L, int ix, const lunatik_class_t *class);
 lunatik_object_t *lunatik_testobject(lua_State *L, int ix);
 void *lunatik_checkprivate(lua_State *L, int ix, const lunatik_class_t *class);

@@ -10,7 +10,7 @@ stamp=$src/.patched
 orig_sha256=164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61
 
 # Rebuild when our patches change.
-want=$(cat "$here"/patches/*.patch | sha256sum | cut -d' ' -f1)
+want=$(cat "$here"/patches/*.patch "$here"/exports.sh | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -52,4 +52,5 @@ rm -rf "$src.tmp"
 for p in "$here"/patches/*.patch; do
 	patch -d "$src" -p1 -s < "$p"
 done
+"$here"/exports.sh "$src" > "$src/luak_exports.c"
 echo "$want" > "$stamp"

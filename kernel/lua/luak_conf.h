@@ -21,6 +21,7 @@
 #undef lua_strx2number
 #undef lua_numbertointeger
 #undef lua_number2strx
+#define lua_number2strx(L, b, sz, f, n)	0	/* no %a: string.format rejects it */
 #undef LUAI_MAXALIGN
 #undef lua_getlocaledecpoint
 
@@ -69,7 +70,7 @@
 #define l_noret			void
 #define LUA_USE_JUMPTABLE	0
 
-#define luai_makeseed()		luak_random()
+#define luai_makeseed(L)	luak_random()
 #define l_randomizePivot()	luak_random()
 #define l_signalT		int
 

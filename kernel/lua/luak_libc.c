@@ -69,8 +69,11 @@ void luak_writeline(void)
 
 void luak_writestringerror(const char *fmt, const char *p)
 {
-	printk(KERN_NOTICE "lunatik: ");
-	printk(KERN_CONT fmt, p);
+	char buf[160];
+
+	/* fmt is one of lauxlib's literal formats with one %s */
+	snprintf(buf, sizeof(buf), fmt, p);
+	pr_notice("%s", buf);
 }
 
 /* A read-only FILE over a kernel file, enough for luaL_loadfilex. */

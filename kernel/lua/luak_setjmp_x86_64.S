@@ -8,6 +8,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/linkage.h>
+#include <asm/unwind_hints.h>
 
 /* int luak_setjmp(jmp_buf env): rbx rbp r12 r13 r14 r15 rsp rip */
 SYM_FUNC_START(luak_setjmp)
@@ -39,5 +40,6 @@ SYM_FUNC_START(luak_longjmp)
 	movq	40(%rdi), %r15
 	movq	48(%rdi), %rsp
 	pushq	56(%rdi)
+	UNWIND_HINT_FUNC		/* the stack is now as at setjmp's return */
 	RET
 SYM_FUNC_END(luak_longjmp)

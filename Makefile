@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Lunatik: Lua 5.4 in the kernel, scriptable netfilter.
+#
+#   make                  build the kernel modules and the userspace parts
+#   sudo make install     install them on this host (modules, scripts, command)
+#   make check            set up, build and run every test (host and VM, 6.1 and 6.12)
+#   make demo             set up, build and show Lua running in a test VM
+#
+# KERNEL_RELEASE/KDIR select the kernel to build for; by default the one of
+# Debian's linux-headers-amd64 (what `make deps` installs).
+
+KERNEL_RELEASE ?= $(shell apt-cache depends linux-headers-amd64 2>/dev/null | \
+	sed -n 's/.*Depends: linux-headers-//p' | head -1)
+KDIR ?= /lib/modules/$(KERNEL_RELEASE)/build
+DESTDIR ?=
+PREFIX ?= /usr/local
+MODULES_DIR := $(DESTDIR)/lib/modules/$(KERNEL_RELEASE)/extra/lunatik
+SCRIPTS_DIR := $(DESTDIR)/lib/modules/lua
+
+.PHONY: all modules lua-src userspace install modules_install scripts_install \
+	uninstall deps check check-host check-vm demo clean
+
+all: modules userspace
+
+lua-src:
+	kernel/lua/fetch.sh
+
+modules: lua-src
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+
+userspace:
+	$(MAKE) -C usr/bin
+
+install: modules_install scripts_install
+	$(MAKE) -C usr/bin install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
+
+modules_install:
+	install -d $(MODULES_DIR)
+	install -m 0644 kernel/*.ko kernel/lib/*.ko $(MODULES_DIR)/
+
+scripts_install:
+	install -d $(SCRIPTS_DIR)/lunatik
+	install -m 0644 kernel/lib/lunatik/*.lua $(SCRIPTS_DIR)/lunatik/
+
+uninstall:
+	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik
+	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
+
+deps:
+	tests/setup-host.sh
+
+check: deps
+	tests/check
+
+demo: deps
+	tests/vm/demo
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
+	$(MAKE) -C usr/bin clean

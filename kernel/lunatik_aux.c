@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers for the code of Lua libraries. */
+#include "lunatik.h"
+
+/* Sets t[table] = { name = value, ... } on the table at ix. */
+void lunatik_setconsts(lua_State *L, int ix, const char *table, const lunatik_reg_t *regs)
+{
+	ix = lua_absindex(L, ix);
+	lua_newtable(L);
+	for (; regs->name; regs++) {
+		lua_pushinteger(L, regs->value);
+		lua_setfield(L, -2, regs->name);
+	}
+	lua_setfield(L, ix, table);
+}
+EXPORT_SYMBOL_GPL(lunatik_setconsts);
+
+lua_Integer lunatik_checkrange(lua_State *L, int ix, lua_Integer min, lua_Integer max)
+{
+	lua_Integer v = luaL_checkinteger(L, ix);
+
+	if (v < min || v > max)
+		luaL_argerror(L, ix, lua_pushfstring(L, "out of range [%I, %I]",
+						     (LUAI_UACINT)min, (LUAI_UACINT)max));
+	return v;
+}
+EXPORT_SYMBOL_GPL(lunatik_checkrange);

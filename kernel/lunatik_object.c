@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Refcounted objects shared between C and Lua. A Lua userdata holds a
+ * pointer to the object and one reference; C code that keeps an object
+ * (a hook, a rule) takes its own with lunatik_getobject().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "lunatik.h"
+
+lunatik_object_t *lunatik_createobject(const lunatik_class_t *class, size_t size, bool sleep)
+{
+	gfp_t gfp = sleep ? GFP_KERNEL : GFP_ATOMIC;
+	lunatik_object_t *object = kzalloc(sizeof(*object), gfp);
+
+	if (!object)
+		return NULL;
+	if (size) {
+		object->private = kzalloc(size, gfp);
+		if (!object->private) {
+			kfree(object);
+			return NULL;
+		}
+	}
+	kref_init(&object->kref);
+	object->class = class;
+	object->sleep = sleep;
+	object->gfp = gfp;
+	if (sleep)
+		mutex_init(&object->mutex);
+	else
+		spin_lock_init(&object->spin);
+	return object;
+}
+EXPORT_SYMBOL_GPL(lunatik_createobject);
+
+static void lunatik_releaseprivate(lunatik_object_t *object)
+{
+	void *private = object->private;
+
+	object->private = NULL;
+	if (private && object->class->release)
+		object->class->release(private);
+}
+
+static void lunatik_releaseobject(struct kref *kref)
+{
+	lunatik_object_t *object = container_of(kref, lunatik_object_t, kref);
+
+	lunatik_releaseprivate(object);
+	if (object->sleep)
+		mutex_destroy(&object->mutex);
+	kfree(object);
+}
+
+int lunatik_putobject(lunatik_object_t *object)
+{
+	return kref_put(&object->kref, lunatik_releaseobject);
+}
+EXPORT_SYMBOL_GPL(lunatik_putobject);
+
+/* Releases what the object holds now; the object lives on, closed, until its last put. */
+void lunatik_closeobject(lunatik_object_t *object)
+{
+	lunatik_lock(object);
+	lunatik_releaseprivate(object);
+	lunatik_unlock(object);
+}
+EXPORT_SYMBOL_GPL(lunatik_closeobject);
+
+/* The metatable of a class is keyed in the registry by the class address. */
+static int lunatik_getclass(lua_State *L, const lunatik_class_t *class)
+{
+	return lua_rawgetp(L, LUA_REGISTRYINDEX, class);
+}
+
+static int lunatik_gcobject(lua_State *L)
+{
+	lunatik_object_t **pobject = lua_touserdata(L, 1);
+
+	if (pobject && *pobject) {
+		lunatik_putobject(*pobject);
+		*pobject = NULL;
+	}
+	return 0;
+}
+
+static int lunatik_closemethod(lua_State *L)
+{
+	lunatik_object_t **pobject = lua_touserdata(L, 1);
+
+	if (pobject && *pobject)
+		lunatik_closeobject(*pobject);
+	return 0;
+}
+
+static int lunatik_tostringobject(lua_State *L)
+{
+	lunatik_object_t **pobject = lua_touserdata(L, 1);
+	const char *name = luaL_checkstring(L, lua_upvalueindex(1));
+
+	lua_pushfstring(L, "%s: %p", name, pobject ? *pobject : NULL);
+	return 1;
+}
+
+/* Registers the class's metatable in this state (idempotent). */
+void lunatik_newclass(lua_State *L, const lunatik_class_t *class)
+{
+	if (lunatik_getclass(L, class) != LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_newtable(L);
+	if (class->methods)
+		luaL_setfuncs(L, class->methods, 0);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -2, "__index");
+	lua_pushstring(L, class->name);
+	lua_setfield(L, -2, "__name");
+	lua_pushcfunction(L, lunatik_gcobject);
+	lua_setfield(L, -2, "__gc");
+	if (lua_getfield(L, -1, "__close") == LUA_TNIL) {
+		lua_pushcfunction(L, lunatik_closemethod);
+		lua_setfield(L, -3, "__close");
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "__tostring") == LUA_TNIL) {
+		lua_pushstring(L, class->name);
+		lua_pushcclosure(L, lunatik_tostringobject, 1);
+		lua_setfield(L, -3, "__tostring");
+	}
+	lua_pop(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, class);
+}
+EXPORT_SYMBOL_GPL(lunatik_newclass);
+
+/* Pushes an empty userdata of class; __gc finds nothing until it is filled. */
+lunatik_object_t **lunatik_newuserdata(lua_State *L, const lunatik_class_t *class)
+{
+	lunatik_object_t **pobject = lua_newuserdatauv(L, sizeof(*pobject), 0);
+
+	*pobject = NULL;
+	if (lunatik_getclass(L, class) != LUA_TTABLE)
+		luaL_error(L, "class '%s' is not loaded in this runtime", class->name);
+	lua_setmetatable(L, -2);
+	return pobject;
+}
+EXPORT_SYMBOL_GPL(lunatik_newuserdata);
+
+/* Pushes a userdata for object, taking a reference; the class must be registered in L. */
+void lunatik_pushobject(lua_State *L, lunatik_object_t *object)
+{
+	lunatik_object_t **pobject = lunatik_newuserdata(L, object->class);
+
+	lunatik_getobject(object);
+	*pobject = object;
+}
+EXPORT_SYMBOL_GPL(lunatik_pushobject);
+
+lunatik_object_t *lunatik_newobject(lua_State *L, const lunatik_class_t *class, size_t size)
+{
+	bool sleep = lunatik_sleepable(L);
+	lunatik_object_t **pobject;
+
+	if (class->sleep && !sleep)
+		luaL_error(L, "%s: cannot be used in a non-sleepable runtime", class->name);
+	pobject = lunatik_newuserdata(L, class);
+	/* The userdata owns the creation reference. */
+	*pobject = lunatik_createobject(class, size, sleep);
+	if (!*pobject)
+		luaL_error(L, "%s: not enough memory", class->name);
+	return *pobject;
+}
+EXPORT_SYMBOL_GPL(lunatik_newobject);
+
+/* Returns the object of the userdata at ix if it is a Lunatik object, else NULL. */
+lunatik_object_t *lunatik_testobject(lua_State *L, int ix)
+{
+	lunatik_object_t **pobject = lua_touserdata(L, ix);
+	lunatik_object_t *object;
+	int found;
+
+	if (!pobject || !*pobject || !lua_getmetatable(L, ix))
+		return NULL;
+	object = *pobject;
+	found = lunatik_getclass(L, object->class);
+	found = found == LUA_TTABLE && lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return found ? object : NULL;
+}
+EXPORT_SYMBOL_GPL(lunatik_testobject);
+
+lunatik_object_t *lunatik_checkobject(lua_State *L, int ix, const lunatik_class_t *class)
+{
+	lunatik_object_t *object = lunatik_testobject(L, ix);
+
+	if (!object || object->class != class)
+		luaL_typeerror(L, ix, class->name);
+	return object;
+}
+EXPORT_SYMBOL_GPL(lunatik_checkobject);
+
+void *lunatik_checkprivate(lua_State *L, int ix, const lunatik_class_t *class)
+{
+	lunatik_object_t *object = lunatik_checkobject(L, ix, class);
+
+	if (!object->private)
+		luaL_error(L, "%s: object has been closed", class->name);
+	return object->private;
+}
+EXPORT_SYMBOL_GPL(lunatik_checkprivate);

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runtimes: a Lua state, the lock that serializes calls into it and the
+ * memory and stack limits it runs under.
+ *
+ * A runtime is loaded in process context with GFP_KERNEL and without its
+ * lock held (loading a script sleeps); its state is published in
+ * runtime->private only once the script has run, so a hook that the
+ * script registers sees -ENXIO from lunatik_run() until then.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/ctype.h>
+#include <linux/string.h>
+
+#include "lunatik_runtime.h"
+
+static unsigned long memory_limit = 32 << 20;
+module_param(memory_limit, ulong, 0644);
+MODULE_PARM_DESC(memory_limit, "bytes a runtime's Lua state may allocate");
+
+/* C stack a Lua call may use below its entry point, and the slack kept for errors. */
+#define LUNATIK_STACK_TASK	(8 << 10)
+#define LUNATIK_STACK_IRQ	(6 << 10)
+#define LUNATIK_STACK_ERROR	(2 << 10)
+/* Leave this much of a task stack untouched for interrupts. */
+#define LUNATIK_STACK_FLOOR	(4 << 10)
+
+/* Instructions between two checks for signals in sleepable runtimes. */
+#define LUNATIK_HOOK_COUNT	1000
+
+static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct lunatik_state *s = ud;
+	void *p;
+
+	if (!ptr)
+		osize = 0;	/* osize is then a type tag */
+	if (!nsize) {
+		kfree(ptr);
+		s->used -= osize;
+		return NULL;
+	}
+	if (nsize > osize && s->used - osize + nsize > s->limit)
+		return NULL;
+	/* No warning on failure: Lua raises "not enough memory". */
+	p = krealloc(ptr, nsize, s->gfp | __GFP_NOWARN);
+	if (p)
+		s->used = s->used - osize + nsize;
+	return p;
+}
+
+/* Sets the stack limits of L relative to where we enter it now. */
+void lunatik_enter(lua_State *L)
+{
+	struct lunatik_state *s = lunatik_stateof(L);
+	unsigned long sp = current_stack_pointer;
+	unsigned long budget = LUNATIK_STACK_IRQ;
+
+	if (object_is_on_stack((void *)sp)) {
+		unsigned long base = (unsigned long)task_stack_page(current);
+		unsigned long room = sp - base;
+
+		budget = LUNATIK_STACK_TASK;
+		if (room < budget + LUNATIK_STACK_ERROR + LUNATIK_STACK_FLOOR)
+			budget = room > LUNATIK_STACK_ERROR + LUNATIK_STACK_FLOOR ?
+				 room - LUNATIK_STACK_ERROR - LUNATIK_STACK_FLOOR : 0;
+	}
+	s->stack.soft = sp - budget;
+	s->stack.hard = s->stack.soft - LUNATIK_STACK_ERROR;
+}
+EXPORT_SYMBOL_GPL(lunatik_enter);
+
+lunatik_object_t *lunatik_toruntime(lua_State *L)
+{
+	return lunatik_stateof(L)->runtime;
+}
+EXPORT_SYMBOL_GPL(lunatik_toruntime);
+
+bool lunatik_sleepable(lua_State *L)
+{
+	return lunatik_stateof(L)->sleep;
+}
+EXPORT_SYMBOL_GPL(lunatik_sleepable);
+
+/* Process context: let others run, and let the user interrupt a runaway script. */
+static void lunatik_hook(lua_State *L, lua_Debug *ar)
+{
+	/* Coroutines of packet runtimes inherit the hook from loading: drop it. */
+	if (!in_task() || in_atomic() || irqs_disabled()) {
+		lua_sethook(L, NULL, 0, 0);
+		return;
+	}
+	cond_resched();
+	if (signal_pending(current))
+		luaL_error(L, "interrupted");
+}
+
+static int lunatik_print(lua_State *L)
+{
+	int n = lua_gettop(L);
+	luaL_Buffer b;
+	int i;
+
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	pr_info("%s\n", lua_tostring(L, -1));
+	return 0;
+}
+
+static void lunatik_openlibs(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{LUA_GNAME, luaopen_base},
+		{LUA_LOADLIBNAME, luaopen_package},
+		{LUA_COLIBNAME, luaopen_coroutine},
+		{LUA_TABLIBNAME, luaopen_table},
+		{LUA_STRLIBNAME, luaopen_string},
+		{LUA_UTF8LIBNAME, luaopen_utf8},
+		{NULL, NULL}
+	};
+	const luaL_Reg *lib;
+
+	for (lib = libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	lunatik_openrequire(L);
+	lua_pushcfunction(L, lunatik_print);
+	lua_setglobal(L, "print");
+	lua_pushliteral(L, "Lua 5.4-kernel");
+	lua_setglobal(L, "_VERSION");
+	lua_pushliteral(L, LUNATIK_VERSION);
+	lua_setglobal(L, "_LUNATIK_VERSION");
+}
+
+/* Protected: opens the libraries, then loads and runs the script. */
+static int lunatik_loadscript(lua_State *L)
+{
+	const char *script = lua_touserdata(L, 1);
+
+	lunatik_openlibs(L);
+	lua_pushfstring(L, LUA_ROOT "%s.lua", script);
+	if (luaL_loadfilex(L, lua_tostring(L, -1), "t") != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	/* A returned function is what runtime:resume() runs, as a coroutine. */
+	if (lua_isfunction(L, -1)) {
+		lua_State *co = lua_newthread(L);
+
+		lua_pushvalue(L, -2);
+		lua_xmove(L, co, 1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_runtime_class);
+	}
+	return 0;
+}
+
+static bool lunatik_validscript(const char *script)
+{
+	size_t len = strnlen(script, LUNATIK_SCRIPT_MAX + 1);
+	const char *p;
+
+	if (!len || len > LUNATIK_SCRIPT_MAX || script[0] == '/')
+		return false;
+	for (p = script; *p; p++)
+		if (!isalnum(*p) && !strchr("_./-", *p))
+			return false;
+	return !strstr(script, "..");
+}
+
+static void lunatik_closestate(struct lunatik_state *s)
+{
+	lua_State *L = s->L;
+
+	/* Finalizers run now: in process context, with room to allocate. */
+	s->gfp = GFP_KERNEL;
+	lunatik_enter(L);
+	lua_close(L);
+	lunatik_putmodules(s);
+	kfree(s);
+}
+
+static void lunatik_closework(struct work_struct *work)
+{
+	lunatik_closestate(container_of(work, struct lunatik_state, close_work));
+}
+
+/*
+ * The last reference of a runtime that was never stopped: close its state.
+ * Finalizers may sleep, so from atomic context that waits for a worker.
+ */
+static void lunatik_releaseruntime(void *private)
+{
+	struct lunatik_state *s = lunatik_stateof(private);
+
+	if (in_task() && !in_atomic() && !irqs_disabled()) {
+		lunatik_closestate(s);
+	} else {
+		s->runtime = NULL;	/* about to be freed */
+		INIT_WORK(&s->close_work, lunatik_closework);
+		queue_work(lunatik_wq, &s->close_work);
+	}
+}
+
+static int lunatik_stopmethod(lua_State *L);
+
+static const luaL_Reg lunatik_runtime_methods[] = {
+	{"stop", lunatik_stopmethod},
+	{"resume", lunatik_resume},
+	{NULL, NULL}
+};
+
+const lunatik_class_t lunatik_runtime_class = {
+	.name = "runtime",
+	.methods = lunatik_runtime_methods,
+	.release = lunatik_releaseruntime,
+	.sleep = false,
+};
+
+int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
+		       char *err, size_t errlen)
+{
+	lunatik_object_t *runtime;
+	struct lunatik_state *s;
+	lua_State *L;
+
+	might_sleep();
+	if (!lunatik_validscript(script)) {
+		snprintf(err, errlen, "invalid script name '%.*s'", LUNATIK_SCRIPT_MAX, script);
+		return -EINVAL;
+	}
+	runtime = lunatik_createobject(&lunatik_runtime_class, 0, sleep);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!runtime || !s)
+		goto nomem;
+	s->gfp = GFP_KERNEL;	/* loading runs in process context */
+	s->sleep = sleep;
+	s->runtime = runtime;
+	s->limit = READ_ONCE(memory_limit);
+	INIT_LIST_HEAD(&s->modules);
+	L = lua_newstate(lunatik_alloc, s);
+	if (!L)
+		goto nomem;
+	s->L = L;
+	*(struct lunatik_state **)lua_getextraspace(L) = s;
+
+	lunatik_enter(L);
+	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
+	lua_pushcfunction(L, lunatik_loadscript);
+	lua_pushlightuserdata(L, (void *)script);
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+
+		snprintf(err, errlen, "%s", msg ? msg : "error object is not a string");
+		lunatik_closestate(s);
+		lunatik_putobject(runtime);
+		return -ENOEXEC;
+	}
+	/* Runtimes that packets call must never sleep, even to check for signals. */
+	if (!sleep)
+		lua_sethook(L, NULL, 0, 0);
+	lua_gc(L, LUA_GCCOLLECT);
+
+	lunatik_lock(runtime);
+	s->gfp = runtime->gfp;
+	runtime->private = L;
+	lunatik_unlock(runtime);
+	*pruntime = runtime;
+	return 0;
+nomem:
+	kfree(s);
+	if (runtime)
+		lunatik_putobject(runtime);
+	snprintf(err, errlen, "not enough memory");
+	return -ENOMEM;
+}
+
+int lunatik_runtime(lunatik_object_t **pruntime, const char *script, bool sleep)
+{
+	char *err = kmalloc(LUNATIK_ERROR_MAX, GFP_KERNEL);
+	int ret;
+
+	if (!err)
+		return -ENOMEM;
+	ret = lunatik_newruntime(pruntime, script, sleep, err, LUNATIK_ERROR_MAX);
+	if (ret)
+		pr_err("%s: %s\n", script, err);
+	kfree(err);
+	return ret == -ENOEXEC ? -EINVAL : ret;
+}
+EXPORT_SYMBOL_GPL(lunatik_runtime);
+
+/* Closes the runtime's state; in-flight and later lunatik_run() calls see -ENXIO. */
+static void lunatik_close(lunatik_object_t *runtime)
+{
+	lua_State *L;
+
+	might_sleep();
+	lunatik_lock(runtime);
+	L = runtime->private;
+	runtime->private = NULL;
+	lunatik_unlock(runtime);
+	if (L)
+		lunatik_closestate(lunatik_stateof(L));
+}
+
+int lunatik_stop(lunatik_object_t *runtime)
+{
+	lunatik_close(runtime);
+	return lunatik_putobject(runtime);
+}
+EXPORT_SYMBOL_GPL(lunatik_stop);
+
+static int lunatik_stopmethod(lua_State *L)
+{
+	lunatik_object_t *runtime = lunatik_checkobject(L, 1, &lunatik_runtime_class);
+
+	if (runtime == lunatik_toruntime(L))
+		return luaL_error(L, "a runtime cannot stop itself");
+	if (!lunatik_sleepable(L))
+		return luaL_error(L, "runtime:stop() needs a sleepable runtime");
+	lunatik_close(runtime);
+	return 0;
+}
