@@ -226,7 +226,7 @@ static int luadata_new(lua_State *L)
 	/* Only a sleepable runtime may fall back to vmalloc. */
 	if (object->sleep)
 		data->ptr = kvzalloc(size, GFP_KERNEL | __GFP_NOWARN);
-	else
+	else if (size <= KMALLOC_MAX_SIZE)
 		data->ptr = kzalloc(size, object->gfp | __GFP_NOWARN);
 	if (!data->ptr)
 		return luaL_error(L, "data: not enough memory");
