@@ -87,6 +87,8 @@ printf 'passwd: files\ngroup: files\nhosts: files dns\nservices: files\nprotocol
 
 # Kernel modules: netfilter and the networking a test may need, with the
 # closure of hard deps, softdeps and aliases computed by the host's kmod.
+# Compressed ones (6.12 ships .ko.xz) are stored plain: unpacking them in the
+# guest would cost every modprobe and depmod seconds under TCG.
 src=$kroot/lib/modules/$kver
 dst=$root/lib/modules/$kver
 [ -f "$src/modules.dep" ] || depmod -b "$kroot" "$kver"
@@ -102,7 +104,11 @@ modprobe -d "$kroot" -S "$kver" --show-depends -a "${names[@]}" 2>/dev/null |
 	awk '$1 == "insmod" { print $2 }' | sort -u | while read -r f; do
 	rel=${f#"$src/"}
 	mkdir -p "$dst/$(dirname "$rel")"
-	cp "$f" "$dst/$rel"
+	case $f in
+	*.ko.xz) xz -dc "$f" >"$dst/${rel%.xz}" ;;
+	*.ko.zst) zstd -qdc "$f" >"$dst/${rel%.zst}" ;;
+	*) cp "$f" "$dst/$rel" ;;
+	esac
 done
 depmod -b "$root" "$kver"
 
