@@ -16,10 +16,20 @@ if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
 	apt-get update -qq
 fi
 
-# The kernel ABI (6.1.0-NN) drifts as Debian publishes updates: ask the metapackage.
-kver=$(apt-cache depends linux-headers-amd64 |
-	awk '/Depends: linux-headers-/ { sub(/^linux-headers-/, "", $2); print $2; exit }')
-[ -n "$kver" ] || { echo "setup-host: cannot resolve linux-headers-amd64" >&2; exit 1; }
+# The kernel ABI (6.1.0-NN) drifts as Debian publishes updates: ask the
+# metapackage, and remember the answer while the package lists stay the same
+# (apt-cache takes over a second when apt keeps no binary cache, as in Docker).
+memo=$(cd "$(dirname "$0")/.." && pwd)/.cache/setup-host.kver
+lists=$(stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* | md5sum)
+if [ "$(head -1 "$memo" 2>/dev/null)" = "$lists" ]; then
+	kver=$(sed -n 2p "$memo")
+else
+	kver=$(apt-cache depends linux-headers-amd64 |
+		awk '/Depends: linux-headers-/ { sub(/^linux-headers-/, "", $2); print $2; exit }')
+	[ -n "$kver" ] || { echo "setup-host: cannot resolve linux-headers-amd64" >&2; exit 1; }
+	mkdir -p "$(dirname "$memo")"
+	printf '%s\n%s\n' "$lists" "$kver" >"$memo"
+fi
 
 pkgs=("${build[@]}" "${vm[@]}" "linux-headers-$kver")
 dpkg -s "${pkgs[@]}" >/dev/null 2>&1 && exit 0

@@ -37,28 +37,28 @@ backports_source() {
 }
 
 # The ABI (6.1.0-NN, 6.12.NN+deb12) drifts with the archive: derive it from the
-# package lists, and remember it until the lists change (apt-cache is slow here).
+# package lists, and remember it while they stay the same (apt-cache is slow here).
 resolve_kver() {
-	local memo=$VM_CACHE/kver-$series kver
-	if [ -s "$memo" ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' \
-		-newer "$memo" -print -quit)" ]; then
-		cat "$memo"
+	local memo=$VM_CACHE/kver-$series kver lists
+	apt_lists
+	[ "$series" != 6.12 ] || backports_source
+	lists=$(stat -c '%n %s %Y' /var/lib/apt/lists/*Packages* | md5sum)
+	if [ "$(head -1 "$memo" 2>/dev/null)" = "$lists" ]; then
+		sed -n 2p "$memo"
 		return
 	fi
-	apt_lists
 	case $series in
 	6.1)
 		kver=$(apt-cache depends linux-headers-amd64 |
 			awk '/Depends: linux-headers-/ { sub(/^linux-headers-/, "", $2); print $2; exit }') ;;
 	6.12)
-		backports_source
 		kver=$(apt-cache pkgnames linux-image-6.12. |
 			sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)$/\1/p' | sort -V | tail -1) ;;
 	*) die "unknown kernel series '$series' (6.1 or 6.12)" ;;
 	esac
 	[ -n "$kver" ] || die "no Debian kernel found for $series"
 	mkdir -p "$VM_CACHE"
-	echo "$kver" >"$memo"
+	printf '%s\n%s\n' "$lists" "$kver" >"$memo"
 	echo "$kver"
 }
 
@@ -99,6 +99,8 @@ extract_vmlinux() {
 	mv "$out.tmp" "$out"
 }
 
+# a fresh machine: the tools used here and in the guest come from the host
+"$VM_DIR/../setup-host.sh"
 kver=$(resolve_kver)
 kc=$VM_CACHE/$kver
 mkdir -p "$kc"
