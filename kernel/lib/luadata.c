@@ -20,7 +20,12 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+/* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 
 #include "lunatik.h"
 #include "luadata.h"

@@ -217,8 +217,8 @@ expect 'local d = require("data").new(8); d:setint64(0, -1); return d:getuint32(
 expect 'local d = require("data").new(8); d:setstring(2, "hi"); return d:getstring(2, 2), d:getuint16(2), #d:getstring(2)' \
 	"$(printf 'hi\t26984\t6')"
 expect 'local d = require("data").new(2); return select(2, pcall(function() return d:getuint16(1) end))' \
-	"bad argument #1 to 'getuint16' (out of bounds)"
+	"lunatik:1: bad argument #1 to 'getuint16' (out of bounds)"
 expect 'local d = require("data").new(3); return pcall(function() return d:getstring(1, 0x7fffffffffffffff) end)' \
-	"$(printf "false\tbad argument #1 to 'getstring' (out of bounds)")"
+	"$(printf "false\tlunatik:1: bad argument #1 to 'getstring' (out of bounds)")"
 expect 'local d = require("data").new(3); return pcall(function() return d:setstring(-1, "") end)' \
-	"$(printf "false\tbad argument #1 to 'setstring' (out of bounds)")"
+	"$(printf "false\tlunatik:1: bad argument #1 to 'setstring' (out of bounds)")"
