@@ -55,7 +55,7 @@ check: deps
 	tests/check
 
 demo: deps
-	tests/vm/demo
+	tests/vm/run --kernel 6.1 --tests tests/vm/demo -v
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean

@@ -26,6 +26,7 @@ struct lunatik_session {
 	struct mutex lock;	/* one request at a time on a file */
 	char *reply;
 	size_t len;
+	loff_t off;		/* a stream: read() gets no file position */
 };
 
 struct lunatik_request {
@@ -95,6 +96,7 @@ static int lunatik_setreply(struct lunatik_session *session, char status, const 
 	memcpy(reply + 1, text, len);
 	session->reply = reply;
 	session->len = len + 1;
+	session->off = 0;
 	return 0;
 }
 
@@ -184,7 +186,7 @@ static ssize_t lunatik_read(struct file *file, char __user *buf, size_t count, l
 
 	if (mutex_lock_interruptible(&session->lock))
 		return -EINTR;
-	ret = simple_read_from_buffer(buf, count, pos, session->reply, session->len);
+	ret = simple_read_from_buffer(buf, count, &session->off, session->reply, session->len);
 	mutex_unlock(&session->lock);
 	return ret;
 }
@@ -195,7 +197,6 @@ static const struct file_operations lunatik_fops = {
 	.release = lunatik_release,
 	.read = lunatik_read,
 	.write = lunatik_write,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice lunatik_dev = {

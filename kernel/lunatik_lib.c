@@ -18,8 +18,10 @@ static int lunatik_lruntime(lua_State *L)
 	/* Allocated by Lua first, so that nothing leaks when an error unwinds. */
 	err = lua_newuserdatauv(L, LUNATIK_ERROR_MAX, 0);
 	pruntime = lunatik_newuserdata(L, &lunatik_runtime_class);
-	if (lunatik_newruntime(pruntime, script, sleep, err, LUNATIK_ERROR_MAX))
-		return luaL_error(L, "%s", err);
+	if (lunatik_newruntime(pruntime, script, sleep, err, LUNATIK_ERROR_MAX)) {
+		lua_pushstring(L, err);	/* already says where: no position of ours */
+		return lua_error(L);
+	}
 	return 1;
 }
 
