@@ -271,7 +271,7 @@ printf 'return require("linux").schedule()' | lunatik &
 pid=$!
 sleep 1
 kill -0 "$pid" || { echo "FAIL: schedule() did not sleep"; exit 1; }
-kill -INT "$pid"
+kill -TERM "$pid"	# bash makes background jobs ignore SIGINT
 for _ in $(seq 50); do
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
