@@ -11,6 +11,7 @@ out=${3:?output cpio}
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root" # it becomes the guest's /: mktemp's 0700 locks out non-root users
 
 # usrmerged like the host, so host paths copy verbatim
 mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{proc,sys,dev,tmp,run,etc,mnt,root,var}
