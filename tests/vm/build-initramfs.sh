@@ -4,6 +4,7 @@
 # modules of an extracted Debian kernel with their dependency closure.
 # Usage: build-initramfs.sh KROOT KVER OUT.cpio   (KROOT: dpkg-deb -x of the image)
 set -euo pipefail
+# shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 kroot=${1:?extracted kernel root}
 kver=${2:?kernel version}

@@ -7,6 +7,7 @@
 # Usage: kernel.sh --kernel 6.1|6.12
 # Prints shell assignments for eval: KVER KDIR VMLINUX BASE KCACHE.
 set -euo pipefail
+# shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 series=6.1
