@@ -29,6 +29,7 @@ typedef struct lunatik_class {
 	const luaL_Reg *methods;	/* NULL-terminated; may be NULL */
 	void (*release)(void *private);	/* frees what private holds */
 	bool sleep;			/* only usable by sleepable runtimes */
+	bool single;			/* never passed to another runtime */
 } lunatik_class_t;
 
 typedef struct lunatik_object {
@@ -40,6 +41,7 @@ typedef struct lunatik_object {
 		spinlock_t spin;
 	};
 	bool sleep;			/* mutex and GFP_KERNEL, or spin_lock_bh and GFP_ATOMIC */
+	bool owned;			/* private was allocated by lunatik_createobject */
 	gfp_t gfp;
 } lunatik_object_t;
 

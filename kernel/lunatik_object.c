@@ -23,6 +23,7 @@ lunatik_object_t *lunatik_createobject(const lunatik_class_t *class, size_t size
 			kfree(object);
 			return NULL;
 		}
+		object->owned = true;
 	}
 	kref_init(&object->kref);
 	object->class = class;
@@ -43,6 +44,8 @@ static void lunatik_releaseprivate(lunatik_object_t *object)
 	object->private = NULL;
 	if (private && object->class->release)
 		object->class->release(private);
+	if (object->owned)
+		kfree(private);
 }
 
 static void lunatik_releaseobject(struct kref *kref)

@@ -78,8 +78,11 @@ static const char *lunatik_collect(lua_State *L, int ix, int n, struct lunatik_t
 			break;
 		case LUA_TUSERDATA:
 			v->o = lunatik_testobject(L, ix);
-			if (!v->o)
-				return "only Lunatik objects can be passed between runtimes";
+			if (!v->o || v->o->class->single) {
+				v->type = LUA_TNIL;
+				t->n = i;
+				return "only shareable Lunatik objects can be passed between runtimes";
+			}
 			lunatik_getobject(v->o);
 			break;
 		default:
@@ -157,7 +160,7 @@ static int lunatik_presume(lua_State *L)
 	lua_State *co;
 	int status, nres;
 
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lunatik_runtime_class) != LUA_TTHREAD)
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lunatik_resumekey) != LUA_TTHREAD)
 		return luaL_error(L, "the runtime's script returned no function to resume");
 	co = lua_tothread(L, -1);
 	lunatik_pushvalues(L, t);

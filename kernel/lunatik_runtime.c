@@ -136,6 +136,8 @@ static void lunatik_openlibs(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lunatik_openrequire(L);
+	/* Runtimes can receive runtime objects through resume() */
+	lunatik_newclass(L, &lunatik_runtime_class);
 	lua_pushcfunction(L, lunatik_print);
 	lua_setglobal(L, "print");
 	lua_pushliteral(L, "Lua 5.4-kernel");
@@ -160,10 +162,12 @@ static int lunatik_loadscript(lua_State *L)
 
 		lua_pushvalue(L, -2);
 		lua_xmove(L, co, 1);
-		lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_runtime_class);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_resumekey);
 	}
 	return 0;
 }
+
+const char lunatik_resumekey;
 
 static bool lunatik_validscript(const char *script)
 {

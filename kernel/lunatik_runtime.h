@@ -30,6 +30,8 @@ static inline struct lunatik_state *lunatik_stateof(lua_State *L)
 }
 
 extern const lunatik_class_t lunatik_runtime_class;
+/* Registry key of the coroutine that runtime:resume() runs. */
+extern const char lunatik_resumekey;
 
 int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
 		       char *err, size_t errlen);

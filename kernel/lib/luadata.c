@@ -203,6 +203,7 @@ static const lunatik_class_t luadata_class = {
 	.methods = luadata_methods,
 	.release = luadata_release,
 	.sleep = false,
+	.single = true,	/* accessed without locks: it stays in its runtime */
 };
 
 /* Pushes a data object of size 0 that owns no memory. */

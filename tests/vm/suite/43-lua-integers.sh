@@ -15,13 +15,13 @@ expect "format" "$(printf '%s' '   42|ff|-7|A|17|FF|0x10')" "$(lua "return strin
 expect "%q" '9223372036854775807' "$(lua "return string.format('%q', math and 0 or 9223372036854775807)")"
 expect "pack n is an integer" "$(printf '8\t-5')" "$(lua "local s = string.pack('n', -5) return #s, (string.unpack('n', s))")"
 expect_fail "float literal" "malformed number near '1.5'" lua 'return 1.5'
-expect_fail "division by zero" "attempt to perform 'n//0'" lua 'local z = 0 return 1 / z'
+expect_fail "division by zero" "attempt to (perform 'n//0'|divide by zero)" lua 'local z = 0 return 1 / z'
 expect_fail "modulo by zero" "attempt to perform 'n%0'" lua 'local z = 0 return 1 % z'
 expect_fail "%f" "invalid conversion '%f' to 'format'" lua "return string.format('%f', 1)"
 expect_fail "%g" "invalid conversion '%g' to 'format'" lua "return string.format('%g', 1)"
 expect_fail "%a" "invalid conversion '%a' to 'format'" lua "return string.format('%a', 1)"
 expect_fail "pack d" "invalid format option 'd'" lua "return string.pack('d', 1)"
-expect_fail "binary chunks" "attempt to load a binary chunk" lua 'return load(string.dump(function () return 1 end))()'
+expect "binary chunks" "attempt to load a binary chunk (mode is 't')" "$(lua 'return select(2, load(string.dump(function () return 1 end)))')"
 expect "gc count in bytes" "true" "$(lua 'local n = collectgarbage("count") return math == nil and n > 4096 and n < 1048576')"
 expect "utf8" "$(printf '3\t%s' 'é€')" "$(lua 'return utf8.len("aé€"), utf8.char(233, 8364)')"
 expect "ASCII character classes" "$(printf 'nil\tnil\ttrue')" "$(lua "return ('\\xe9'):find('%a'), ('\\xa0'):find('%s'), string.upper('\\xe9') == '\\xe9'")"

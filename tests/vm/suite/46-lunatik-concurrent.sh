@@ -6,7 +6,7 @@ set -euo pipefail
 lunatik load
 dir=$(mktemp -d)
 for i in $(seq 1 20); do
-	printf 'local s = 0\nfor k = 1, 20000 do s = s + 1 end\nreturn %d * 1000 + s // 20000\n' "$i" | lunatik > "$dir/$i" &
+	printf 'local s = 0 for k = 1, 20000 do s = s + 1 end return %d * 1000 + s // 20000\n' "$i" | lunatik > "$dir/$i" &
 done
 wait
 for i in $(seq 1 20); do
