@@ -22,6 +22,8 @@ static int lunatik_lruntime(lua_State *L)
 		lua_pushstring(L, err);	/* already says where: no position of ours */
 		return lua_error(L);
 	}
+	/* Not yet shared: no lock needed to mark its owner. */
+	lunatik_stateof((*pruntime)->private)->owner = pruntime;
 	return 1;
 }
 

@@ -123,8 +123,11 @@ void lunatik_newclass(lua_State *L, const lunatik_class_t *class)
 	lua_setfield(L, -2, "__index");
 	lua_pushstring(L, class->name);
 	lua_setfield(L, -2, "__name");
-	lua_pushcfunction(L, lunatik_gcobject);
-	lua_setfield(L, -2, "__gc");
+	if (lua_getfield(L, -1, "__gc") == LUA_TNIL) {
+		lua_pushcfunction(L, lunatik_gcobject);
+		lua_setfield(L, -3, "__gc");
+	}
+	lua_pop(L, 1);
 	if (lua_getfield(L, -1, "__close") == LUA_TNIL) {
 		lua_pushcfunction(L, lunatik_closemethod);
 		lua_setfield(L, -3, "__close");

@@ -217,9 +217,11 @@ static void lunatik_releaseruntime(void *private)
 }
 
 static int lunatik_stopmethod(lua_State *L);
+static int lunatik_gcruntime(lua_State *L);
 
 static const luaL_Reg lunatik_runtime_methods[] = {
 	{"stop", lunatik_stopmethod},
+	{"__gc", lunatik_gcruntime},
 	{"resume", lunatik_resume},
 	{NULL, NULL}
 };
@@ -324,6 +326,30 @@ int lunatik_stop(lunatik_object_t *runtime)
 	return lunatik_putobject(runtime);
 }
 EXPORT_SYMBOL_GPL(lunatik_stop);
+
+/*
+ * The handle that lunatik.runtime() returned owns the runtime: when it is
+ * collected the runtime stops, as a file closes when its handle goes.
+ * Hooks hold references on their runtime, so without this a runtime that
+ * nobody stopped would keep itself alive.
+ */
+static int lunatik_gcruntime(lua_State *L)
+{
+	lunatik_object_t **pruntime = lua_touserdata(L, 1);
+	lunatik_object_t *runtime = *pruntime;
+	bool owner;
+
+	if (!runtime)
+		return 0;
+	*pruntime = NULL;
+	lunatik_lock(runtime);
+	owner = runtime->private && lunatik_stateof(runtime->private)->owner == pruntime;
+	lunatik_unlock(runtime);
+	if (owner && lunatik_sleepable(L))
+		lunatik_close(runtime);
+	lunatik_putobject(runtime);
+	return 0;
+}
 
 static int lunatik_stopmethod(lua_State *L)
 {

@@ -67,4 +67,12 @@ put_script echo <<'EOT'
 return function (...) return ... end
 EOT
 expect "objects pass between runtimes" "3" "$(lua 'local a = lunatik.runtime("echo") local b = lunatik.runtime("adder") local r = a:resume(b) return (r:resume(1, 2))')"
+put_script child <<'EOT'
+anchor = setmetatable({}, {__gc = function () print("child closed") end})
+EOT
+lua 'local rt = lunatik.runtime("child") rt = nil collectgarbage()'
+dmesg | grep -q "child closed"
+echo "ok   a runtime stops when the handle lunatik.runtime() returned is collected"
+lua 'local rt = lunatik.runtime("child") local e = lunatik.runtime("echo") e:resume(rt) e:stop() collectgarbage() rt:stop()'
+expect "only the owner's handle stops it" "2" "$(dmesg | grep -c "child closed")"
 kernel_clean
