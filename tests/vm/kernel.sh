@@ -58,7 +58,6 @@ resolve_kver() {
 	*) die "unknown kernel series '$series' (6.1 or 6.12)" ;;
 	esac
 	[ -n "$kver" ] || die "no Debian kernel found for $series"
-	mkdir -p "$VM_CACHE"
 	printf '%s\n%s\n' "$lists" "$kver" >"$memo"
 	echo "$kver"
 }
@@ -102,6 +101,10 @@ extract_vmlinux() {
 
 # a fresh machine: the tools used here and in the guest come from the host
 "$VM_DIR/../setup-host.sh"
+# concurrent runs wait for the one preparing this kernel
+mkdir -p "$VM_CACHE"
+exec 8>"$VM_CACHE/kernel-$series.lock"
+flock 8
 kver=$(resolve_kver)
 kc=$VM_CACHE/$kver
 mkdir -p "$kc"
