@@ -25,8 +25,11 @@ all: modules userspace
 lua-src:
 	kernel/lua/fetch.sh
 
+# xt/ links against the core's symbols: a second kbuild pass with its Module.symvers.
 modules: lua-src
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+	if [ -f xt/Kbuild ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kernel/Module.symvers modules; fi
 
 userspace:
 	$(MAKE) -C usr/bin
@@ -37,7 +40,7 @@ install: modules_install scripts_install
 
 modules_install:
 	install -d $(MODULES_DIR)
-	install -m 0644 kernel/*.ko kernel/lib/*.ko $(MODULES_DIR)/
+	install -m 0644 $(wildcard kernel/*.ko kernel/lib/*.ko xt/*.ko) $(MODULES_DIR)/
 
 scripts_install:
 	install -d $(SCRIPTS_DIR)/lunatik
@@ -59,4 +62,5 @@ demo: deps
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/xt clean
 	$(MAKE) -C usr/bin clean
