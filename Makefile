@@ -14,6 +14,7 @@ KERNEL_RELEASE ?= $(shell apt-cache depends linux-headers-amd64 2>/dev/null | \
 KDIR ?= /lib/modules/$(KERNEL_RELEASE)/build
 DESTDIR ?=
 PREFIX ?= /usr/local
+SHELL := /bin/bash
 MODULES_DIR := $(DESTDIR)/lib/modules/$(KERNEL_RELEASE)/extra/lunatik
 SCRIPTS_DIR := $(DESTDIR)/lib/modules/lua
 
@@ -25,11 +26,16 @@ all: modules userspace
 lua-src:
 	kernel/lua/fetch.sh
 
-# xt/ links against the core's symbols: a second kbuild pass with its Module.symvers.
+# xt/ links against the core's symbols: a second kbuild pass with its
+# Module.symvers. objtool warnings fail the build: on 6.12 they flag indirect
+# jumps that indirect branch tracking would fault on, which QEMU cannot catch.
 modules: lua-src
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
-	if [ -f xt/Kbuild ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kernel/Module.symvers modules; fi
+	set -o pipefail; { \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules && \
+		if [ -f xt/Kbuild ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
+			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kernel/Module.symvers modules; fi; \
+	} 2>&1 | tee .modules.log
+	@! grep 'objtool: ' .modules.log || { echo "objtool warnings are errors here" >&2; exit 1; }
 
 userspace:
 	$(MAKE) -C usr/bin
