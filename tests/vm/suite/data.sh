@@ -3,48 +3,18 @@
 # exactly at the end, length overflow), value truncation, native byte order,
 # in a sleepable and in a non-sleepable runtime, and exact REPL outputs.
 set -euo pipefail
+. ./testlib.bash
+install_testlib
 
 script=/lib/modules/lua/test_data.lua
-cleanup() {
-	lunatik stop test_data >/dev/null 2>&1 || true
-	rm -f "$script"
-}
-trap cleanup EXIT
-
-# expect "<chunk>" "<exact output of the REPL>"
-expect() {
-	local out
-	out=$(printf '%s' "$1" | lunatik)
-	if [ "$out" != "$2" ]; then
-		echo "FAIL: $1"
-		echo "  expected: $2"
-		echo "  got:      $out"
-		exit 1
-	fi
-	echo "ok: $1 -> $2"
-}
+SCRIPTS+=("$script")	# removed at exit, by testlib.bash
 
 cat >"$script" <<'EOF'
 local data = require("data")
 
-local MAXINT = 0x7fffffffffffffff
-local MININT = 0x8000000000000000
-
-local function raises(pattern, f, ...)
-	local ok, err = pcall(f, ...)
-	if ok then
-		error("expected an error with '" .. pattern .. "', got none", 2)
-	end
-	if not string.find(tostring(err), pattern, 1, true) then
-		error("expected an error with '" .. pattern .. "', got: " .. tostring(err), 2)
-	end
-end
-
-local function eq(got, want, what)
-	if got ~= want then
-		error(what .. ": expected " .. tostring(want) .. ", got " .. tostring(got), 2)
-	end
-end
+local testlib = require("testlib")
+local MAXINT, MININT = testlib.MAXINT, testlib.MININT
+local raises, eq = testlib.raises, testlib.eq
 
 -- data.new
 local d = data.new(16)
@@ -210,15 +180,15 @@ lunatik stop test_data
 echo "ok: test_data in sleepable and non-sleepable runtimes"
 
 # Exact outputs through the REPL.
-expect 'local d = require("data").new(4); d:setuint32(0, 0x01020304); return d:getbyte(0), #d, tostring(d)' \
+repl_is 'local d = require("data").new(4); d:setuint32(0, 0x01020304); return d:getbyte(0), #d, tostring(d)' \
 	"$(printf '4\t4\tdata: 4 bytes')"
-expect 'local d = require("data").new(8); d:setint64(0, -1); return d:getuint32(4), d:getint16(0), d:getuint8(7)' \
+repl_is 'local d = require("data").new(8); d:setint64(0, -1); return d:getuint32(4), d:getint16(0), d:getuint8(7)' \
 	"$(printf '4294967295\t-1\t255')"
-expect 'local d = require("data").new(8); d:setstring(2, "hi"); return d:getstring(2, 2), d:getuint16(2), #d:getstring(2)' \
+repl_is 'local d = require("data").new(8); d:setstring(2, "hi"); return d:getstring(2, 2), d:getuint16(2), #d:getstring(2)' \
 	"$(printf 'hi\t26984\t6')"
-expect 'local d = require("data").new(2); return select(2, pcall(function() return d:getuint16(1) end))' \
+repl_is 'local d = require("data").new(2); return select(2, pcall(function() return d:getuint16(1) end))' \
 	"lunatik:1: bad argument #1 to 'getuint16' (out of bounds)"
-expect 'local d = require("data").new(3); return pcall(function() return d:getstring(1, 0x7fffffffffffffff) end)' \
+repl_is 'local d = require("data").new(3); return pcall(function() return d:getstring(1, 0x7fffffffffffffff) end)' \
 	"$(printf "false\tlunatik:1: bad argument #1 to 'getstring' (out of bounds)")"
-expect 'local d = require("data").new(3); return pcall(function() return d:setstring(-1, "") end)' \
+repl_is 'local d = require("data").new(3); return pcall(function() return d:setstring(-1, "") end)' \
 	"$(printf "false\tlunatik:1: bad argument #1 to 'setstring' (out of bounds)")"

@@ -3,50 +3,19 @@
 # errors, non-sleepable runtimes), time, the stat/task/errno tables and every
 # byte order function, with exact values.
 set -euo pipefail
+. ./testlib.bash
+install_testlib
 
 script=/lib/modules/lua/test_linux.lua
 atomic=/lib/modules/lua/test_linux_atomic.lua
-cleanup() {
-	lunatik stop test_linux >/dev/null 2>&1 || true
-	lunatik stop test_linux_atomic >/dev/null 2>&1 || true
-	rm -f "$script" "$atomic"
-}
-trap cleanup EXIT
-
-# expect "<chunk>" "<exact output of the REPL>"
-expect() {
-	local out
-	out=$(printf '%s' "$1" | lunatik)
-	if [ "$out" != "$2" ]; then
-		echo "FAIL: $1"
-		echo "  expected: $2"
-		echo "  got:      $out"
-		exit 1
-	fi
-	echo "ok: $1 -> $2"
-}
+SCRIPTS+=("$script" "$atomic")	# removed at exit, by testlib.bash
 
 cat >"$script" <<'EOF'
 local linux = require("linux")
 
-local MAXINT = 0x7fffffffffffffff
-local MININT = 0x8000000000000000
-
-local function raises(pattern, f, ...)
-	local ok, err = pcall(f, ...)
-	if ok then
-		error("expected an error with '" .. pattern .. "', got none", 2)
-	end
-	if not string.find(tostring(err), pattern, 1, true) then
-		error("expected an error with '" .. pattern .. "', got: " .. tostring(err), 2)
-	end
-end
-
-local function eq(got, want, what)
-	if got ~= want then
-		error(what .. ": expected " .. tostring(want) .. ", got " .. tostring(got), 2)
-	end
-end
+local testlib = require("testlib")
+local MAXINT, MININT = testlib.MAXINT, testlib.MININT
+local raises, eq = testlib.raises, testlib.eq
 
 -- random(): all 64 bits random, so both signs and odd/even show up
 local seen, neg, odd = {}, 0, 0
@@ -244,20 +213,20 @@ lunatik stop test_linux_atomic
 echo "ok: test_linux_atomic"
 
 # Exact outputs through the REPL.
-expect 'local l = require("linux"); return l.hton16(0x1234), l.hton32(1), l.ntoh64(1)' \
+repl_is 'local l = require("linux"); return l.hton16(0x1234), l.hton32(1), l.ntoh64(1)' \
 	"$(printf '13330\t16777216\t72057594037927936')"
-expect 'local l = require("linux"); return l.htobe16(0xff00), l.be32toh(0xff), l.htobe64(0xff)' \
+repl_is 'local l = require("linux"); return l.htobe16(0xff00), l.be32toh(0xff), l.htobe64(0xff)' \
 	"$(printf '255\t4278190080\t-72057594037927936')"
-expect 'local l = require("linux"); return l.htole16(-2), l.le32toh(-2), l.le64toh(-2)' \
+repl_is 'local l = require("linux"); return l.htole16(-2), l.le32toh(-2), l.le64toh(-2)' \
 	"$(printf '65534\t4294967294\t-2')"
-expect 'local l = require("linux"); return l.errno.NOENT, l.errno["2BIG"], l.errno.RANGE, l.stat.IRWXUGO, l.stat.IRUGO' \
+repl_is 'local l = require("linux"); return l.errno.NOENT, l.errno["2BIG"], l.errno.RANGE, l.stat.IRWXUGO, l.stat.IRUGO' \
 	"$(printf '2\t7\t34\t511\t292')"
-expect 'local l = require("linux"); return l.task.INTERRUPTIBLE, l.task.KILLABLE, l.task.IDLE' \
+repl_is 'local l = require("linux"); return l.task.INTERRUPTIBLE, l.task.KILLABLE, l.task.IDLE' \
 	"$(printf '1\t258\t1026')"
-expect 'return require("linux").random(5, 5), require("linux").random(1)' "$(printf '5\t1')"
-expect 'local l = require("linux"); return pcall(function() return l.random(3, 2) end)' \
+repl_is 'return require("linux").random(5, 5), require("linux").random(1)' "$(printf '5\t1')"
+repl_is 'local l = require("linux"); return pcall(function() return l.random(3, 2) end)' \
 	"$(printf "false\tlunatik:1: bad argument #2 to 'random' (interval is empty)")"
-expect 'return require("linux").schedule(20)' "0"
+repl_is 'return require("linux").schedule(20)' "0"
 
 # The kernel's clock agrees with the guest's to within 5 seconds.
 kt=$(printf 'return require("linux").time() // 1000000000' | lunatik)

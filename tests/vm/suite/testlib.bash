@@ -51,3 +51,21 @@ trap cleanup EXIT
 kernel_clean() {
 	! dmesg | grep -E 'WARNING:|BUG:|Oops|general protection'
 }
+
+# repl_is CHUNK EXPECTED: the REPL's exact output for CHUNK.
+repl_is() {
+	local out
+	out=$(printf '%s' "$1" | lunatik)
+	if [ "$out" != "$2" ]; then
+		printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$1" "$2" "$out"
+		exit 1
+	fi
+	echo "ok: $1 -> $2"
+}
+
+# The Lua assertions (testlib.lua), for scripts that require("testlib").
+install_testlib() {
+	mkdir -p "$LUA_DIR"
+	cp testlib.lua "$LUA_DIR/testlib.lua"
+	SCRIPTS+=("$LUA_DIR/testlib.lua")
+}
