@@ -10,9 +10,10 @@
  * runtime's registry: the hook stays until hook:unregister() or until the
  * runtime stops (lua_close collects it, in process context).
  *
- * fn(data, in_ifindex, vlan_id, out_ifindex) gets a read-only data object
- * over the packet, from the network header (inet, ipv4, ipv6, arp) or
- * from the MAC header (bridge, netdev), and returns a verdict and
+ * fn(data, in_ifindex, vlan_id, out_ifindex) gets a data object over the
+ * packet, from the network header (inet, ipv4, ipv6, arp) or from the MAC
+ * header (bridge, netdev), read-only unless registered with writable =
+ * true, and returns a verdict and
  * optionally a new skb->mark. The Lua call itself goes through luapacket,
  * which counts calls and errors and logs errors at a bounded rate; an
  * unusable result is raised there as an error, so it is counted and logged
@@ -42,6 +43,7 @@ struct luanetfilter {
 	struct net *net;		/* a reference while registered */
 	struct list_head devhooks;	/* on luanetfilter_devhooks while ops.dev is set */
 	u32 mark;			/* only packets with this skb->mark reach Lua */
+	bool writable;			/* the script may change the packet */
 	bool registered;
 	int anchor;			/* the userdata in the registry, LUA_NOREF once unanchored */
 };
@@ -124,6 +126,36 @@ static void luanetfilter_result(lua_State *L, void *ctx)
 	c->setmark = true;
 }
 
+/*
+ * A script that writes the packet fixes the checksums it covers itself
+ * (examples/dns has the UDP one), so the checksum field must hold the real
+ * checksum and nothing must rely on a sum over the old bytes: a partial
+ * checksum is completed in software, a sum computed by the device is
+ * dropped (the stack then verifies in software). GSO packets get their
+ * checksums from the stack when they are segmented, so their view stays
+ * read-only. Returns whether the view may be writable.
+ */
+static bool luanetfilter_prepare_write(struct sk_buff *skb)
+{
+	int start;
+
+	if (skb_is_gso(skb))
+		return false;
+	switch (skb->ip_summed) {
+	case CHECKSUM_COMPLETE:
+		skb->ip_summed = CHECKSUM_NONE;
+		return true;
+	case CHECKSUM_PARTIAL:
+		/* What skb_checksum_help() would WARN about, checked first. */
+		start = skb_checksum_start_offset(skb);
+		if (start < 0 ||
+		    start + skb->csum_offset + sizeof(__sum16) > skb_headlen(skb))
+			return false;
+		return !skb_checksum_help(skb);
+	}
+	return true;
+}
+
 static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -146,6 +178,7 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
 	if (skb->mark != nf->mark)
 		return NF_ACCEPT;
+	call.writable = nf->writable && luanetfilter_prepare_write(skb);
 	if (luapacket_call(&nf->packet, &call))
 		return NF_ACCEPT;
 	if (c.setmark)
@@ -337,6 +370,7 @@ static int luanetfilter_register(lua_State *L)
 	lua_Integer pf, hooknum, priority, mark;
 	const char *devname = NULL;
 	char name[IFNAMSIZ];
+	bool writable;
 	int ret;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -351,6 +385,8 @@ static int luanetfilter_register(lua_State *L)
 	hooknum = luanetfilter_getint(L, "hooknum", true, 0, 0, 7);
 	priority = luanetfilter_getint(L, "priority", true, 0, INT_MIN, INT_MAX);
 	mark = luanetfilter_getint(L, "mark", false, 0, 0, U32_MAX);
+	writable = lua_getfield(L, 1, "writable") != LUA_TNIL && lua_toboolean(L, -1);
+	lua_pop(L, 1);
 	if (lua_getfield(L, 1, "dev") != LUA_TNIL) {
 		size_t len;
 
@@ -375,6 +411,7 @@ static int luanetfilter_register(lua_State *L)
 	nf->anchor = LUA_NOREF;
 	INIT_LIST_HEAD(&nf->devhooks);
 	nf->mark = (u32)mark;
+	nf->writable = writable;
 	nf->ops.hook = luanetfilter_hook;
 	nf->ops.priv = nf;
 	nf->ops.pf = (u8)pf;
