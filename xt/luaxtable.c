@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * require("xtable"): xtables matches and targets written in Lua.
+ *
+ * xtable.match{name, revision, family, proto, hooks, match, checkentry,
+ * destroy} and xtable.target{..., target, ...} register an extension that
+ * iptables and ip6tables (legacy and nft) rules can name. The script must
+ * run in a non-sleepable runtime: matches and targets run in softirq.
+ *
+ * Lifetime. An extension (struct luaxtable) lives from its first
+ * registration until this module is unloaded: x_tables reads a match's
+ * struct (its ->me) after calling ->destroy, and an iptables process may
+ * hold the struct between finding it and calling ->checkentry, so it can
+ * never be freed while the module is loaded. Rules hold the module (->me).
+ * When the script stops, its extensions are unbound and unregistered: no
+ * new rule can name them, and rules still using them get the fail verdict
+ * (a match does not match, a target continues), counted and logged once.
+ * When a script registers the same name, revision, kind and family again,
+ * it rebinds that extension, and those rules use the new script.
+ *
+ * Locking. luaxtable_mutex guards the list of extensions and every bind,
+ * unbind and rule setup (process context). Packets read ext->bound under
+ * RCU: unbinding waits for a grace period before releasing the binding.
+ * A rule's private part (argsref, gen) is only touched under the runtime's
+ * lock: in checkentry and destroy through lunatik_run(), and on the packet
+ * path inside luapacket_call().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/ctype.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/x_tables.h>
+
+#include "lunatik.h"
+#include "luapacket.h"
+#include "luaxtable.h"
+
+struct luaxtable {
+	struct list_head list;		/* luaxtable_list */
+	bool target;
+	bool registered;		/* in x_tables */
+	bool bound;			/* packet and packet.runtime are valid */
+	u32 gen;			/* bumped at every bind */
+	struct luapacket packet;	/* match or target function */
+	lunatik_object_t *runtime;	/* of the binding, for checkentry and destroy */
+	int checkref, destroyref, parref;	/* in the binding's registry */
+	atomic_t rules;
+	atomic64_t unbound_calls;	/* packets seen while no script is bound */
+	char label[XT_EXTENSION_MAXNAMELEN + 8];	/* "xtable <name>", for log lines */
+	union {
+		struct xt_match match;
+		struct xt_target target;
+	} xt;
+};
+
+static LIST_HEAD(luaxtable_list);
+static DEFINE_MUTEX(luaxtable_mutex);
+
+static inline const char *luaxtable_name(const struct luaxtable *ext)
+{
+	return ext->target ? ext->xt.target.name : ext->xt.match.name;
+}
+
+static inline struct luaxtable *luaxtable_ofinfo(const struct luaxtable_info *info)
+{
+	return (struct luaxtable *)(uintptr_t)info->priv.ext;
+}
+
+/* Per packet: what push() and result() share. */
+struct luaxtable_call {
+	struct luaxtable *ext;
+	struct luaxtable_info *info;
+	struct xt_action_param *par;
+	union {
+		bool match;
+		unsigned int verdict;
+	};
+};
+
+/*
+ * Pushes the rule's args string, interned at checkentry. A rule made
+ * under an earlier binding (the script was restarted) interns it again,
+ * once: argsref is only touched under the runtime's lock.
+ */
+static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+{
+	if (unlikely(info->priv.gen != ext->gen)) {
+		lua_pushlstring(L, (const char *)info->args, info->argslen);
+		lua_pushvalue(L, -1);
+		info->priv.argsref = luaL_ref(L, LUA_REGISTRYINDEX);
+		info->priv.gen = ext->gen;
+		return;
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, info->priv.argsref);
+}
+
+/* (skb,) par, userargs: par is one table per extension, refilled per packet. */
+static int luaxtable_push(lua_State *L, void *ctx)
+{
+	struct luaxtable_call *call = ctx;
+	struct xt_action_param *par = call->par;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
+	lua_pushboolean(L, par->hotdrop);
+	lua_setfield(L, -2, "hotdrop");
+	lua_pushinteger(L, par->thoff);
+	lua_setfield(L, -2, "thoff");
+	lua_pushinteger(L, par->fragoff);
+	lua_setfield(L, -2, "fragoff");
+	lua_pushinteger(L, xt_hooknum(par));
+	lua_setfield(L, -2, "hooknum");
+	lua_pushinteger(L, xt_family(par));
+	lua_setfield(L, -2, "family");
+	luaxtable_pushargs(L, call->ext, call->info);
+	return 2;
+}
+
+static void luaxtable_matchresult(lua_State *L, void *ctx)
+{
+	struct luaxtable_call *call = ctx;
+
+	call->match = lua_toboolean(L, -1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
+	lua_getfield(L, -1, "hotdrop");
+	call->par->hotdrop = lua_toboolean(L, -1);
+	lua_pop(L, 2);
+}
+
+/*
+ * The verdicts a target may give (netfilter.action): DROP, ACCEPT, QUEUE
+ * (with a queue number in the upper bits), REPEAT, CONTINUE and RETURN.
+ * STOLEN would leak the skb (we never consume it) and STOP is deprecated.
+ * CONTINUE is XT_CONTINUE (0xffffffff) but -1 from Lua is accepted too.
+ */
+static void luaxtable_targetresult(lua_State *L, void *ctx)
+{
+	struct luaxtable_call *call = ctx;
+	lua_Integer v;
+	int isnum;
+
+	v = lua_tointegerx(L, -1, &isnum);
+	if (!isnum)
+		luaL_error(L, "target returned %s, not a netfilter.action", luaL_typename(L, -1));
+	if (v == XT_CONTINUE || v == -1) {
+		call->verdict = XT_CONTINUE;
+	} else if (v == XT_RETURN) {
+		call->verdict = XT_RETURN;
+	} else if (v >= 0 && v <= U32_MAX) {
+		switch ((u32)v & NF_VERDICT_MASK) {
+		case NF_DROP:
+		case NF_ACCEPT:
+		case NF_QUEUE:
+		case NF_REPEAT:
+			call->verdict = (u32)v;
+			return;
+		}
+		luaL_error(L, "target returned verdict %d, which a target cannot give", (int)v);
+	} else {
+		luaL_error(L, "target returned %d, not a netfilter.action", (int)v);
+	}
+}
+
+static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *par)
+{
+	struct luaxtable_info *info = (struct luaxtable_info *)par->matchinfo;
+	struct luaxtable_call ctx = {
+		.ext = luaxtable_ofinfo(info),
+		.info = info,
+		.par = par,
+	};
+	struct luapacket_call call = {
+		.skb = (struct sk_buff *)skb,	/* the view is read-only */
+		.push = luaxtable_push,
+		.nresults = 1,
+		.result = luaxtable_matchresult,
+		.ctx = &ctx,
+	};
+	bool match = false;
+
+	rcu_read_lock();
+	if (likely(smp_load_acquire(&ctx.ext->bound))) {
+		if (luapacket_call(&ctx.ext->packet, &call) == 0)
+			match = ctx.match;
+	} else {
+		atomic64_inc(&ctx.ext->unbound_calls);
+	}
+	rcu_read_unlock();
+	return match;
+}
+
+static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action_param *par)
+{
+	struct luaxtable_info *info = (struct luaxtable_info *)par->targinfo;
+	struct luaxtable_call ctx = {
+		.ext = luaxtable_ofinfo(info),
+		.info = info,
+		/* The script may set hotdrop on targets too; x_tables reads it back. */
+		.par = (struct xt_action_param *)par,
+	};
+	struct luapacket_call call = {
+		.skb = skb,
+		.writable = true,
+		.push = luaxtable_push,
+		.nresults = 1,
+		.result = luaxtable_targetresult,
+		.ctx = &ctx,
+	};
+	unsigned int verdict = XT_CONTINUE;
+
+	rcu_read_lock();
+	if (likely(smp_load_acquire(&ctx.ext->bound))) {
+		if (luapacket_call(&ctx.ext->packet, &call) == 0)
+			verdict = ctx.verdict;
+	} else {
+		atomic64_inc(&ctx.ext->unbound_calls);
+	}
+	rcu_read_unlock();
+	/* Legacy x_tables has no way for a target to return (only standard targets can). */
+	if (unlikely(verdict == XT_RETURN) && !(info->priv.kflags & LUAXTABLE_KF_NFT))
+		verdict = XT_CONTINUE;
+	return verdict;
+}
+
+/* Protected: interns the args of a new rule and runs the script's checkentry on them. */
+static int luaxtable_pcheck(lua_State *L)
+{
+	struct luaxtable *ext = lua_touserdata(L, 1);
+	struct luaxtable_info *info = lua_touserdata(L, 2);
+
+	lua_settop(L, 0);
+	lua_pushlstring(L, (const char *)info->args, info->argslen);
+	lua_pushvalue(L, 1);
+	info->priv.argsref = luaL_ref(L, LUA_REGISTRYINDEX);
+	info->priv.gen = ext->gen;
+	if (ext->checkref == LUA_NOREF)
+		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ext->checkref);
+	lua_pushvalue(L, 1);
+	lua_call(L, 1, 1);
+	/* Nothing returned accepts the rule; an explicit false rejects it. */
+	if (lua_isboolean(L, -1) && !lua_toboolean(L, -1))
+		luaL_error(L, "rejected the rule");
+	return 0;
+}
+
+static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+{
+	info->priv.argsref = LUA_NOREF;
+	lua_pushcfunction(L, luaxtable_pcheck);
+	lua_pushlightuserdata(L, ext);
+	lua_pushlightuserdata(L, info);
+	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+		return 0;
+	pr_warn_ratelimited("%s: checkentry: %s\n", luaxtable_name(ext),
+			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
+	/* luaL_unref only writes an existing slot: it cannot raise. */
+	luaL_unref(L, LUA_REGISTRYINDEX, info->priv.argsref);
+	info->priv.argsref = LUA_NOREF;
+	return -EINVAL;
+}
+
+/* Protected: runs the script's destroy on a rule's args and forgets them. */
+static int luaxtable_pdestroy(lua_State *L)
+{
+	struct luaxtable *ext = lua_touserdata(L, 1);
+	struct luaxtable_info *info = lua_touserdata(L, 2);
+	int argsref = info->priv.argsref;
+
+	info->priv.argsref = LUA_NOREF;
+	lua_settop(L, 0);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, argsref);
+	luaL_unref(L, LUA_REGISTRYINDEX, argsref);
+	if (ext->destroyref == LUA_NOREF)
+		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ext->destroyref);
+	lua_insert(L, 1);
+	lua_call(L, 1, 0);
+	return 0;
+}
+
+static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+{
+	lua_pushcfunction(L, luaxtable_pdestroy);
+	lua_pushlightuserdata(L, ext);
+	lua_pushlightuserdata(L, info);
+	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+		return 0;
+	pr_warn_ratelimited("%s: destroy: %s\n", luaxtable_name(ext),
+			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
+	return -EINVAL;
+}
+
+/* Every byte userspace gave us, before anything trusts it. */
+static int luaxtable_validate(const struct luaxtable_info *info)
+{
+	if (info->argslen > LUAXTABLE_ARGS_MAX || info->flags)
+		return -EINVAL;
+	/* A canonical blob, so that iptables -D finds the rule by its args. */
+	if (memchr_inv(info->args + info->argslen, 0, LUAXTABLE_ARGS_MAX - info->argslen))
+		return -EINVAL;
+	return 0;
+}
+
+static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info, bool nft)
+{
+	int ret;
+
+	if (luaxtable_validate(info)) {
+		pr_info_ratelimited("%s: malformed arguments\n", luaxtable_name(ext));
+		return -EINVAL;
+	}
+	memset(&info->priv, 0, sizeof(info->priv));
+	mutex_lock(&luaxtable_mutex);
+	if (!ext->bound) {
+		pr_info_ratelimited("%s: no running script provides this extension\n",
+				    luaxtable_name(ext));
+		ret = -ENOENT;
+		goto out;
+	}
+	info->priv.ext = (uintptr_t)ext;
+	info->priv.kflags = nft ? LUAXTABLE_KF_NFT : 0;
+	lunatik_run(ext->packet.runtime, luaxtable_docheck, ret, ext, info);
+	if (ret == -ENXIO) {
+		pr_info_ratelimited("%s: its script is stopping\n", luaxtable_name(ext));
+		ret = -ENOENT;
+	}
+	if (!ret)
+		atomic_inc(&ext->rules);
+out:
+	mutex_unlock(&luaxtable_mutex);
+	return ret;
+}
+
+static void luaxtable_destroyrule(struct luaxtable_info *info)
+{
+	struct luaxtable *ext = luaxtable_ofinfo(info);
+	int ret;
+
+	mutex_lock(&luaxtable_mutex);
+	/* Args interned by an earlier binding went with its state. */
+	if (ext->bound && info->priv.gen == ext->gen && info->priv.argsref != LUA_NOREF)
+		lunatik_run(ext->packet.runtime, luaxtable_dodestroy, ret, ext, info);
+	atomic_dec(&ext->rules);
+	mutex_unlock(&luaxtable_mutex);
+}
+
+static int luaxtable_mtcheck(const struct xt_mtchk_param *par)
+{
+	struct luaxtable *ext = container_of(par->match, struct luaxtable, xt.match);
+
+	return luaxtable_checkrule(ext, par->matchinfo, par->nft_compat);
+}
+
+static void luaxtable_mtdestroy(const struct xt_mtdtor_param *par)
+{
+	luaxtable_destroyrule(par->matchinfo);
+}
+
+static int luaxtable_tgcheck(const struct xt_tgchk_param *par)
+{
+	struct luaxtable *ext = container_of(par->target, struct luaxtable, xt.target);
+
+	return luaxtable_checkrule(ext, par->targinfo, par->nft_compat);
+}
+
+static void luaxtable_tgdestroy(const struct xt_tgdtor_param *par)
+{
+	luaxtable_destroyrule(par->targinfo);
+}
+
+/*
+ * The script's handle. Collected only when its state closes (it is
+ * anchored in the registry), in process context: unbinding sleeps.
+ */
+static void luaxtable_release(void *private)
+{
+	struct luaxtable *ext = private;
+	int rules;
+
+	mutex_lock(&luaxtable_mutex);
+	smp_store_release(&ext->bound, false);
+	if (ext->registered) {
+		if (ext->target)
+			xt_unregister_target(&ext->xt.target);
+		else
+			xt_unregister_match(&ext->xt.match);
+		ext->registered = false;
+	}
+	/* No packet is still in a call on this binding after this. */
+	synchronize_rcu();
+	/* The state is closing: its registry refs go with it. */
+	luapacket_unbind(NULL, &ext->packet);
+	ext->checkref = ext->destroyref = ext->parref = LUA_NOREF;
+	rules = atomic_read(&ext->rules);
+	if (rules)
+		pr_info("%s: script stopped while %d rule(s) use it: they %s until it runs again or they are deleted\n",
+			luaxtable_name(ext), rules,
+			ext->target ? "continue" : "do not match");
+	mutex_unlock(&luaxtable_mutex);
+}
+
+/* x:close() and <close> would release under the object's spinlock: not for us. */
+static int luaxtable_noclose(lua_State *L)
+{
+	return 0;
+}
+
+static const luaL_Reg luaxtable_methods[] = {
+	{"__close", luaxtable_noclose},
+	{NULL, NULL}
+};
+
+static const lunatik_class_t luaxtable_class = {
+	.name = "xtable",
+	.methods = luaxtable_methods,
+	.release = luaxtable_release,
+	.sleep = false,
+	.single = true,
+};
+
+/* What xtable.match{} and xtable.target{} were given, checked. */
+struct luaxtable_opts {
+	bool target;
+	char name[XT_EXTENSION_MAXNAMELEN];
+	u8 revision;
+	u8 family;
+	u16 proto;
+	unsigned int hooks;
+	int fnix;			/* stack index of match or target */
+	int checkref, destroyref, parref;
+};
+
+static lua_Integer luaxtable_optinteger(lua_State *L, const char *field, lua_Integer def,
+					lua_Integer min, lua_Integer max)
+{
+	lua_Integer v;
+
+	if (lua_getfield(L, 1, field) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return def;
+	}
+	if (!lua_isinteger(L, -1))
+		luaL_error(L, "xtable: '%s' must be an integer", field);
+	v = lua_tointeger(L, -1);
+	if (v < min || v > max)
+		luaL_error(L, "xtable: '%s' out of range [%d, %d]", field, (int)min, (int)max);
+	lua_pop(L, 1);
+	return v;
+}
+
+static int luaxtable_optfunction(lua_State *L, const char *field, bool required)
+{
+	int t = lua_getfield(L, 1, field);
+
+	if (t == LUA_TNIL && !required) {
+		lua_pop(L, 1);
+		return LUA_NOREF;
+	}
+	if (t != LUA_TFUNCTION)
+		luaL_error(L, "xtable: '%s' must be a function", field);
+	return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static void luaxtable_checkopts(lua_State *L, struct luaxtable_opts *o)
+{
+	const char *name, *p;
+	size_t len;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "name");
+	name = lua_tolstring(L, -1, &len);
+	if (!name || !len || len >= XT_EXTENSION_MAXNAMELEN)
+		luaL_error(L, "xtable: 'name' must be a string of 1 to %d characters",
+			   XT_EXTENSION_MAXNAMELEN - 1);
+	for (p = name; *p; p++)
+		if (!isalnum(*p) && *p != '_' && *p != '-')
+			luaL_error(L, "xtable: invalid name '%s'", name);
+	if ((size_t)(p - name) != len)
+		luaL_error(L, "xtable: invalid name");
+	strscpy(o->name, name, sizeof(o->name));
+	lua_pop(L, 1);
+	o->revision = luaxtable_optinteger(L, "revision", 0, 0, U8_MAX);
+	o->family = luaxtable_optinteger(L, "family", NFPROTO_UNSPEC, 0, NFPROTO_NUMPROTO - 1);
+	if (o->family != NFPROTO_UNSPEC && o->family != NFPROTO_IPV4 && o->family != NFPROTO_IPV6 &&
+	    o->family != NFPROTO_ARP && o->family != NFPROTO_BRIDGE)
+		luaL_error(L, "xtable: family %d has no x_tables", o->family);
+	o->proto = luaxtable_optinteger(L, "proto", 0, 0, U8_MAX);
+	/* Bits of NF_INET_*, NF_BR_* or NF_ARP_* hooks, checked against the table by x_tables. */
+	o->hooks = luaxtable_optinteger(L, "hooks", 0, 0, U8_MAX);
+	if (lua_getfield(L, 1, o->target ? "target" : "match") != LUA_TFUNCTION)
+		luaL_error(L, "xtable: '%s' must be a function", o->target ? "target" : "match");
+	o->fnix = lua_gettop(L);
+	o->checkref = luaxtable_optfunction(L, "checkentry", false);
+	o->destroyref = luaxtable_optfunction(L, "destroy", false);
+	lua_createtable(L, 0, 5);
+	/* The keys exist from now on: refilling them per packet allocates nothing. */
+	lua_pushboolean(L, false);
+	lua_setfield(L, -2, "hotdrop");
+	lua_pushinteger(L, 0);
+	lua_setfield(L, -2, "thoff");
+	lua_pushinteger(L, 0);
+	lua_setfield(L, -2, "fragoff");
+	lua_pushinteger(L, 0);
+	lua_setfield(L, -2, "hooknum");
+	lua_pushinteger(L, 0);
+	lua_setfield(L, -2, "family");
+	o->parref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/*
+ * Whether a loaded extension (a kernel module's, or another script's
+ * under another revision or family) already has this name: never shadow
+ * it, since x_tables finds the last registered first.
+ */
+static bool luaxtable_taken(const struct luaxtable_opts *o)
+{
+	static const u8 families[] = {NFPROTO_UNSPEC, NFPROTO_IPV4, NFPROTO_IPV6,
+				      NFPROTO_ARP, NFPROTO_BRIDGE};
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(families); i++)
+		if (xt_find_revision(families[i], o->name, o->revision, o->target, &err))
+			return true;
+	return false;
+}
+
+static struct luaxtable *luaxtable_find(const struct luaxtable_opts *o)
+{
+	struct luaxtable *ext;
+
+	list_for_each_entry(ext, &luaxtable_list, list) {
+		if (ext->target != o->target || strcmp(luaxtable_name(ext), o->name))
+			continue;
+		if (ext->target ? ext->xt.target.revision == o->revision &&
+				  ext->xt.target.family == o->family :
+				  ext->xt.match.revision == o->revision &&
+				  ext->xt.match.family == o->family)
+			return ext;
+	}
+	return NULL;
+}
+
+static struct luaxtable *luaxtable_alloc(const struct luaxtable_opts *o)
+{
+	struct luaxtable *ext = kzalloc(sizeof(*ext), GFP_KERNEL);
+
+	if (!ext)
+		return NULL;
+	ext->target = o->target;
+	snprintf(ext->label, sizeof(ext->label), "xtable %s", o->name);
+	ext->checkref = ext->destroyref = ext->parref = LUA_NOREF;
+	if (o->target) {
+		struct xt_target *t = &ext->xt.target;
+
+		/* name is const for static initializers; ours is filled once, here. */
+		strscpy((char *)t->name, o->name, sizeof(t->name));
+		t->revision = o->revision;
+		t->family = o->family;
+		t->proto = o->proto;
+		t->hooks = o->hooks;
+		t->target = luaxtable_target;
+		t->checkentry = luaxtable_tgcheck;
+		t->destroy = luaxtable_tgdestroy;
+		t->targetsize = sizeof(struct luaxtable_info);
+		t->usersize = LUAXTABLE_USERSIZE;
+		t->me = THIS_MODULE;
+	} else {
+		struct xt_match *m = &ext->xt.match;
+
+		strscpy((char *)m->name, o->name, sizeof(m->name));
+		m->revision = o->revision;
+		m->family = o->family;
+		m->proto = o->proto;
+		m->hooks = o->hooks;
+		m->match = luaxtable_match;
+		m->checkentry = luaxtable_mtcheck;
+		m->destroy = luaxtable_mtdestroy;
+		m->matchsize = sizeof(struct luaxtable_info);
+		m->usersize = LUAXTABLE_USERSIZE;
+		m->me = THIS_MODULE;
+	}
+	return ext;
+}
+
+/* Protected, under luaxtable_mutex: (ext, function). */
+static int luaxtable_pbind(lua_State *L)
+{
+	struct luaxtable *ext = lua_touserdata(L, 1);
+
+	luapacket_bind(L, &ext->packet, 2, ext->label);
+	return 0;
+}
+
+static int luaxtable_new(lua_State *L, bool target)
+{
+	struct luaxtable_opts o = {.target = target};
+	lunatik_object_t *object;
+	struct luaxtable *ext;
+	const char *err = NULL;
+	bool fresh = false;
+
+	if (lunatik_sleepable(L))
+		return luaL_error(L, "xtable: needs a non-sleepable runtime (lunatik run <script> false)");
+	if (!luapacket_maysleep())
+		return luaL_error(L, "xtable: extensions are registered while the script loads");
+	luaxtable_checkopts(L, &o);
+
+	/* Anchored first, so that it is only collected when the state closes. */
+	object = lunatik_newobject(L, &luaxtable_class, 0);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, object);
+
+	/* Nothing below raises while the mutex is held. */
+	mutex_lock(&luaxtable_mutex);
+	ext = luaxtable_find(&o);
+	if (ext && ext->bound) {
+		err = "xtable: %s '%s' revision %d is already registered by a script";
+	} else if (!ext) {
+		if (luaxtable_taken(&o)) {
+			err = "xtable: another extension is already named %s '%s' (revision %d)";
+		} else {
+			ext = luaxtable_alloc(&o);
+			if (!ext)
+				err = "xtable: not enough memory for %s '%s' revision %d";
+			else
+				fresh = true;
+		}
+	}
+	if (!err) {
+		lua_pushcfunction(L, luaxtable_pbind);
+		lua_pushlightuserdata(L, ext);
+		lua_pushvalue(L, o.fnix);
+		if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+			if (fresh)
+				kfree(ext);
+			mutex_unlock(&luaxtable_mutex);
+			return lua_error(L);
+		}
+		if (fresh)
+			list_add(&ext->list, &luaxtable_list);
+		ext->checkref = o.checkref;
+		ext->destroyref = o.destroyref;
+		ext->parref = o.parref;
+		ext->gen++;
+		object->private = ext;
+		if (!ext->registered) {
+			int ret = target ? xt_register_target(&ext->xt.target) :
+					   xt_register_match(&ext->xt.match);
+
+			ext->registered = !ret;
+		}
+		/* Packets may use the binding from now on. */
+		smp_store_release(&ext->bound, true);
+	}
+	mutex_unlock(&luaxtable_mutex);
+	if (err)
+		return luaL_error(L, err, target ? "target" : "match", o.name, o.revision);
+	return 1;
+}
+
+static int luaxtable_lmatch(lua_State *L)
+{
+	return luaxtable_new(L, false);
+}
+
+static int luaxtable_ltarget(lua_State *L)
+{
+	return luaxtable_new(L, true);
+}
+
+static const luaL_Reg luaxtable_lib[] = {
+	{"match", luaxtable_lmatch},
+	{"target", luaxtable_ltarget},
+	{NULL, NULL}
+};
+
+static int luaopen_xtable(lua_State *L)
+{
+	luaL_newlib(L, luaxtable_lib);
+	lunatik_newclass(L, &luaxtable_class);
+	return 1;
+}
+
+static struct lunatik_lib luaxtable_lunatik_lib = {
+	.name = "xtable",
+	.open = luaopen_xtable,
+	.owner = THIS_MODULE,
+	.sleep = false,
+};
+
+static int __init luaxtable_init(void)
+{
+	return lunatik_register_lib(&luaxtable_lunatik_lib);
+}
+
+/*
+ * Rules hold this module and scripts that required xtable hold it too,
+ * so nothing is bound or registered any more.
+ */
+static void __exit luaxtable_exit(void)
+{
+	struct luaxtable *ext, *next;
+
+	lunatik_unregister_lib(&luaxtable_lunatik_lib);
+	list_for_each_entry_safe(ext, next, &luaxtable_list, list) {
+		if (ext->registered || ext->bound) {
+			pr_err("%s: still in use at exit, leaked\n", luaxtable_name(ext));
+			continue;
+		}
+		list_del(&ext->list);
+		kfree(ext);
+	}
+}
+
+module_init(luaxtable_init);
+module_exit(luaxtable_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Lunatik library: xtable (xtables matches and targets in Lua)");
+MODULE_SOFTDEP("pre: luanetfilter");
