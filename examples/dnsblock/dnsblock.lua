@@ -1,0 +1,63 @@
+-- SPDX-License-Identifier: GPL-2.0
+--
+-- dnsblock, the xtables variant: a match for DNS queries whose question is
+-- a listed domain or under one (whole labels, any case), over IPv4 and IPv6,
+-- UDP and TCP. Run it in a non-sleepable runtime, then name it in rules:
+--
+--   sudo lunatik run examples/dnsblock/dnsblock false
+--   sudo iptables -A OUTPUT -m dnsblock -j DROP
+--   sudo ip6tables -A OUTPUT -m dnsblock --domain example.com -j DROP
+--
+-- A rule without --domain uses the configured list (config.lua). The rule's
+-- arguments (from libxt_dnsblock.so) are "[!]domain domain ...": "!"
+-- inverts the match for DNS queries (other packets never match).
+
+local xtable = require("xtable")
+local nf = require("netfilter")
+local dns = require("examples.dns")
+local config = require("examples.dnsblock.config")
+
+-- userargs -> {set =, invert =}: parsed when a rule is checked, not per packet.
+local rules = {}
+
+local function parse(userargs)
+	local rule = rules[userargs]
+	if rule then
+		return rule
+	end
+	local invert = string.sub(userargs, 1, 1) == "!"
+	local list = {}
+	for d in string.gmatch(invert and string.sub(userargs, 2) or userargs, "%S+") do
+		assert(#d <= 253 and string.match(d, "^[%w%-_%.]+$"), "invalid domain '" .. d .. "'")
+		list[#list + 1] = d
+	end
+	rule = {set = dns.domains(#list > 0 and list or config.domains), invert = invert}
+	rules[userargs] = rule
+	return rule
+end
+
+xtable.match{
+	name = "dnsblock",
+	revision = 0,
+	family = nf.family.UNSPEC,
+	proto = 0,
+	hooks = 0,
+	match = function (skb, par, userargs)
+		local msg, limit = dns.locate(skb, 0, "dst")
+		if not msg then
+			return false
+		end
+		local name = dns.question(skb, msg, limit)
+		if not name then
+			return false
+		end
+		-- A rule kept across a restart of this script was never checked here.
+		local rule = rules[userargs] or parse(userargs)
+		return (dns.match(name, rule.set) ~= nil) ~= rule.invert
+	end,
+	checkentry = function (userargs)
+		parse(userargs)
+	end,
+	destroy = function (userargs)
+	end,
+}
