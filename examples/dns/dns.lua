@@ -164,15 +164,16 @@ local labels = {}
 
 --[[
 dns.name(data, msg, off, limit): the name at off in the message that starts
-at msg, following compression pointers (each must point strictly before the
-label that holds it, so loops end). Labels longer than 63 octets, reserved
+at msg, following compression pointers (each must point strictly before
+where the name, or the part reached by the previous pointer, started: the
+positions decrease, so loops end). Labels longer than 63 octets, reserved
 label types and names over 255 octets are malformed.
 Returns the name in lower case, dotted, without the final dot ("" for the
 root), and the offset just after the name where it sits; nil, reason if malformed.
 ]]
 function dns.name(data, msg, off, limit)
 	local n, total, after = 0, 0, nil
-	local pos = off
+	local pos, floor = off, off
 	while true do
 		if pos >= limit then
 			return nil, "name truncated"
@@ -186,11 +187,11 @@ function dns.name(data, msg, off, limit)
 				return nil, "pointer truncated"
 			end
 			local target = msg + ((len & 0x3f) << 8 | data:getbyte(pos + 1))
-			if target >= pos then
+			if target >= floor then
 				return nil, "compression pointer does not point back"
 			end
 			after = after or pos + 2
-			pos = target
+			pos, floor = target, target
 		elseif len > MAXLABEL then
 			return nil, "bad label length"
 		else

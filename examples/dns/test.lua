@@ -127,6 +127,7 @@ local malformed = {
 	be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\64" .. ("a"):rep(64) .. "\0\0\1\0\1",
 	be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\192\12",	-- pointer to itself
 	be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\3abc\192\16",	-- pointer forward
+	be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\6github\192\12",	-- back to its own start: a loop
 	be16(1) .. be16(0x8180) .. be16(1) .. be16(5) .. be16(0):rep(2) .. wire("x.com") .. be16(1) .. be16(1),	-- ancount lies
 	be16(1) .. be16(0x100) .. be16(60000) .. be16(0):rep(3),
 	be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. ("\63" .. ("a"):rep(63)):rep(5) .. "\0\0\1\0\1",	-- too long
