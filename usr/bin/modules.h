@@ -12,6 +12,8 @@ static const char *const lunatik_modules[] = {
 	"lunatik",
 	"lualinux",
 	"luadata",
+	"luanetfilter",
+	"luaxtable",
 	"lunatik_run",
 };
 

@@ -5,7 +5,7 @@ set -euo pipefail
 step() { printf '\n--- %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "load the modules (lunatik, lualinux, luadata, lunatik_run)"
+step "load the modules: the core, its libraries and /dev/lunatik"
 show lunatik load
 show lunatik status
 
