@@ -42,7 +42,8 @@ for b in legacy nft; do
 done
 log=$(dmesg)
 n=$(grep -c "xtable dnsblock: .*boom 3" <<<"$log" || true)
-[ "$n" -ge 1 ] && [ "$n" -le 20 ] || { echo "FAIL errors logged $n times"; exit 1; }
+# 10 lines per 5 s per extension: well under one per packet here.
+[ "$n" -ge 1 ] && [ "$n" -lt 60 ] || { echo "FAIL errors logged $n times"; exit 1; }
 echo "ok   errors are logged at a bounded rate ($n lines for 80 packets)"
 lunatik stop xt_raise
 
