@@ -18,8 +18,11 @@ SHELL := /bin/bash
 MODULES_DIR := $(DESTDIR)/lib/modules/$(KERNEL_RELEASE)/extra/lunatik
 SCRIPTS_DIR := $(DESTDIR)/lib/modules/lua
 
+# The iptables plugins of the examples, generated from their Lua descriptions.
+XT_PLUGINS := examples/dnsblock examples/dnsdoctor
+
 .PHONY: all modules lua-src userspace install modules_install scripts_install \
-	uninstall deps check check-host check-vm demo clean
+	examples_install uninstall deps check demo clean
 
 all: modules userspace
 
@@ -39,9 +42,11 @@ modules: lua-src
 
 userspace:
 	$(MAKE) -C usr/bin
+	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d; done
 
-install: modules_install scripts_install
+install: modules_install scripts_install examples_install
 	$(MAKE) -C usr/bin install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d install DESTDIR=$(DESTDIR); done
 	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
 
 modules_install:
@@ -52,9 +57,15 @@ scripts_install:
 	install -d $(SCRIPTS_DIR)/lunatik
 	install -m 0644 kernel/lib/lunatik/*.lua $(SCRIPTS_DIR)/lunatik/
 
+# The examples' kernel scripts, under /lib/modules/lua/examples.
+examples_install:
+	$(MAKE) -C examples install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
 uninstall:
 	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik
 	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C examples uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d uninstall DESTDIR=$(DESTDIR); done
 	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
 
 deps:
@@ -70,3 +81,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/xt clean
 	$(MAKE) -C usr/bin clean
+	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d clean; done
