@@ -239,8 +239,8 @@ static void explain_expr(const struct msg *m, const char *expr, int err)
 			"module?)\n", m->what, expr);
 	else if (err == EINVAL && ext != expr)
 		fprintf(stderr, PROG ": %s: the kernel refused %s: invalid "
-			"arguments or protocol for it (its checkentry; the "
-			"kernel log may say more)\n", m->what, expr);
+			"arguments, or a protocol, hook or table it does not "
+			"allow (the kernel log says which)\n", m->what, expr);
 	else
 		fprintf(stderr, PROG ": %s: %s: %s\n", m->what, expr,
 			strerror(err));
