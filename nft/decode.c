@@ -141,7 +141,9 @@ static bool counter(struct decode *d)
 {
 	struct nftnl_expr *e = at(d, 0);
 
-	if (d->counters)
+	/* values restore sets again; the dry run shows those it was given */
+	if (d->counters || nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS) ||
+	    nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES))
 		out(d, "counter packets %llu bytes %llu",
 		    (unsigned long long)nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS),
 		    (unsigned long long)nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES));

@@ -239,10 +239,10 @@ static size_t parse_target(struct xtables_target *t, char **words, size_t n,
 	if (target)
 		usage_error("only one target per rule (%s, then %s)",
 			    target->name, t->name);
-	/* The standard target is how iptables writes verdicts; nf_tables
-	 * refuses it, its own verdicts do that job.
+	/* libxtables' "standard" target (ACCEPT, DROP...) is how iptables
+	 * writes verdicts; nf_tables refuses it, its verdicts do that job.
 	 */
-	if (!strcmp(t->name, XT_STANDARD_TARGET))
+	if (!strcmp(t->name, "standard"))
 		usage_error("use the verdicts accept, drop, return, jump, goto");
 	target = t;
 	t->t = calloc(1, size);
