@@ -250,11 +250,11 @@ end
 
 --[[
 dns.header(data, msg, limit): id, flags, qdcount, ancount, nscount, arcount;
-nil when the 12-byte header does not fit. dns.isresponse(flags) tells QR.
+nil (alone) when the 12-byte header does not fit. dns.isresponse(flags) tells QR.
 ]]
 function dns.header(data, msg, limit)
 	if msg + 12 > limit then
-		return nil, "header truncated"
+		return nil
 	end
 	return u16(data, msg, limit), u16(data, msg + 2, limit), u16(data, msg + 4, limit),
 		u16(data, msg + 6, limit), u16(data, msg + 8, limit), u16(data, msg + 10, limit)

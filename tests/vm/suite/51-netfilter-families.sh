@@ -29,6 +29,10 @@ ip -n $NS link set br0 up
 ip -n $NS link set lo up
 ip -n $PEER link set vb up
 in_ns() { ip netns exec $NS "$@"; }
+# the bridge port needs a moment before it forwards
+for _ in $(seq 20); do in_ns ping -c 1 -W 1 10.9.1.2 >/dev/null 2>&1 && break; done
+# an address not asked for yet, so that the session's ping sends ARP
+ip -n $PEER addr add 10.9.1.3/24 dev vb
 
 put_script nftest/families <<'EOF2'
 local nf = require("netfilter")
@@ -61,6 +65,7 @@ reg{pf = F.INET, hooknum = nf.inet_hooks.INGRESS, priority = 0, dev = "va", hook
 	if icmp4(d, 0) then once("inetingress") end return A.ACCEPT end}
 reg{pf = F.IPV4, hooknum = nf.inet_hooks.LOCAL_OUT, priority = 0, hook = function (d)
 	if #d >= 20 and d:getbyte(16) == 127 and d:getbyte(9) == 1 then once("loopback") end return A.ACCEPT end}
+print("nftest ready")
 return function ()
 	local t = {}
 	for k in pairs(seen) do t[#t + 1] = k end
@@ -69,11 +74,15 @@ return function ()
 end
 EOF2
 traffic() {
-	in_ns ping -c 2 -i 0.2 -W 1 10.9.1.2
+	in_ns ping -c 2 -i 0.2 -W 1 10.9.1.3
 	in_ns ping -6 -c 2 -i 0.2 -W 1 fd00:9::2
 }
-session() { { echo "rt = lunatik.runtime('nftest/families', false)"; sleep 0.3; "$@" >/dev/null 2>&1 || true; echo 'return rt:resume()'; } | in_ns lunatik; }
-expect "every family saw its packets" "arp bridge egress ingress inet4 inet6 inetingress ipv4 ipv6" "$(session traffic)"
+# ready: how many scripts said so in the kernel log (a script prints "nftest ready" last).
+ready() { dmesg | grep -c 'nftest ready' || true; }
+# wait_ready N: until more than N have; the runtime's hooks act once its script has returned.
+wait_ready() { for _ in $(seq 100); do [ "$(ready)" -gt "$1" ] && break; sleep 0.1; done; sleep 0.3; }
+session() { local n; n=$(ready); { echo "rt = lunatik.runtime('nftest/families', false)"; wait_ready "$n"; "$@" >/dev/null 2>&1 || true; echo 'return rt:resume()'; echo 'rt:stop()'; } | in_ns lunatik 2>&1; }
+expect "every family saw its packets" "arp bridge egress inet4 inet6 inetingress ingress ipv4 ipv6" "$(session traffic)"
 ping -c 1 -W 1 127.0.0.1 >/dev/null
 expect "not the packets of another namespace" "" "$(session ping -c 1 -W 1 127.0.0.1)"
 expect "but those of its own" "loopback" "$(session in_ns ping -c 1 -W 1 127.0.0.1)"
