@@ -50,7 +50,6 @@ void xt_release(void);
 bool xt_printable(const struct xt_blob *blob);
 void xt_print(const struct xt_blob *blob, uint8_t l4proto);
 bool xt_is_match(const char *name);
-bool xt_is_target(const char *name);
 
 enum xt_kind { XT_ANY, XT_MATCH, XT_TARGET };
 
@@ -78,8 +77,8 @@ void print_quoted(const char *s);
 struct nftnl_table;
 struct nftnl_chain;
 
-void nl_batch_table(const char *verb, struct nftnl_table *t);
-void nl_batch_chain(const char *verb, struct nftnl_chain *c);
+void nl_batch_table(const char *what, struct nftnl_table *t);
+void nl_batch_chain(const char *what, struct nftnl_chain *c);
 void nl_batch_rule(int type, uint16_t flags, struct nftnl_rule *r,
 		   const char *what);
 int nl_commit(void);

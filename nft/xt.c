@@ -323,11 +323,6 @@ bool xt_is_match(const char *name)
 	return xtables_find_match(name, XTF_TRY_LOAD, NULL) != NULL;
 }
 
-bool xt_is_target(const char *name)
-{
-	return xtables_find_target(name, XTF_TRY_LOAD) != NULL;
-}
-
 /*
  * A blob read from the kernel is printed through the plugin's save: the
  * form its parse reads back. Only the revision the kernel and the plugins
