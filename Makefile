@@ -42,10 +42,12 @@ modules: lua-src
 
 userspace:
 	$(MAKE) -C usr/bin
+	$(MAKE) -C nft
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d; done
 
 install: modules_install scripts_install examples_install
 	$(MAKE) -C usr/bin install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C nft install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d install DESTDIR=$(DESTDIR); done
 	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
 
@@ -64,6 +66,7 @@ examples_install:
 uninstall:
 	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik
 	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C nft uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C examples uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d uninstall DESTDIR=$(DESTDIR); done
 	[ -n "$(DESTDIR)" ] || depmod -a $(KERNEL_RELEASE)
@@ -81,4 +84,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/xt clean
 	$(MAKE) -C usr/bin clean
+	$(MAKE) -C nft clean
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d clean; done
