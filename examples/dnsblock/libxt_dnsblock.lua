@@ -11,6 +11,15 @@ local function domains(userargs)
 	return list, invert
 end
 
+local function save(userargs)
+	local list, invert = domains(userargs)
+	local out = {}
+	for i, d in ipairs(list) do
+		out[i] = (invert and i == 1 and "! " or "") .. "--domain " .. d
+	end
+	return table.concat(out, " ")
+end
+
 luaxt.match{
 	revision = 0,
 	family = luaxt.family.UNSPEC,
@@ -43,18 +52,10 @@ luaxt.match{
 			return (invert and "! " or "") .. "domains " .. table.concat(list, ",")
 		end
 	end,
-	save = function (userargs)
-		local list, invert = domains(userargs)
-		local out = {}
-		for i, d in ipairs(list) do
-			out[i] = (invert and i == 1 and "! " or "") .. "--domain " .. d
-		end
-		return table.concat(out, " ")
-	end,
+	save = save,
+	-- nft cannot express it: the nft-lua form of the same rule (see nft/)
 	xlate = function (userargs)
-		-- nftables has no DNS match of its own: say what the rule does.
-		local list, invert = domains(userargs)
-		return "xt match \"dnsblock\" comment \"" .. (invert and "not " or "") ..
-			(#list > 0 and table.concat(list, ",") or "default list") .. "\""
+		local args = save(userargs)
+		return "dnsblock" .. (args ~= "" and " " .. args or "")
 	end,
 }

@@ -67,4 +67,9 @@ luaxt.target{
 	save = function (userargs)
 		return show(userargs, "--")
 	end,
+	-- nft cannot express it: the nft-lua form of the same rule (see nft/)
+	xlate = function (userargs)
+		local args = show(userargs, "--")
+		return "dnsdoctor" .. (args ~= "" and " " .. args or "")
+	end,
 }
