@@ -77,7 +77,7 @@ expect "stop restores" reachable "$(pings)"
 
 # resume runs under the runtime's spinlock: unregister must refuse there.
 expect "unregister refused in atomic context" "$(printf 'false\tnetfilter: cannot unregister a hook in atomic context')" \
-	"$(ip netns exec $NS lunatik <<<'local rt = lunatik.runtime("nftest/drop", false) return rt:resume("unregister")' | sed 's/^false\t.*: netfilter/false\tnetfilter/')"
+	"$(printf 'rt = lunatik.runtime("nftest/drop", false)\nreturn rt:resume("unregister")\nrt:stop()\n' | ip netns exec $NS lunatik | sed 's/^false\t.*: netfilter/false\tnetfilter/')"
 
 # A new mark, and mark filtering: only the marked packets reach the second hook.
 put_script nftest/mark <<'EOF2'
@@ -100,6 +100,7 @@ ready() { dmesg | grep -c 'nftest ready' || true; }
 wait_ready() { for _ in $(seq 100); do [ "$(ready)" -gt "$1" ] && break; sleep 0.1; done; sleep 0.3; }
 # session SCRIPT CMD...: start SCRIPT from a REPL in the namespace, run CMD, print rt:resume().
 session() { local n; n=$(ready); { echo "rt = lunatik.runtime('$1', false)"; wait_ready "$n"; shift; "$@" >/dev/null 2>&1 || true; echo 'return rt:resume()'; echo 'rt:stop()'; } | in_ns lunatik 2>&1; }
+expect "and the runtime is gone with it" reachable "$(pings)"
 expect "marked packets reach the mark hook only" "$(printf '3\t0')" "$(session nftest/mark in_ns ping -c 3 -i 0.2 -W 1 10.9.0.2)"
 
 # Errors and bad results: the packet goes on, the log is bounded, the counters count.
@@ -131,7 +132,8 @@ expect "errors keep the packets flowing, each counted" "$(printf '30\t30\ttrue')
 sleep 1
 logged=$(dmesg | grep -c 'netfilter hook:' || true)
 echo "log lines: $logged"
-[ "$logged" -ge 1 ] && [ "$logged" -le 22 ] || { echo "FAIL log lines not bounded: $logged"; exit 1; }
+# 60 errors in about 6 s from 2 hooks: at most 10 lines per 5 s per hook, so 40.
+[ "$logged" -ge 10 ] && [ "$logged" -le 40 ] || { echo "FAIL log lines not bounded: $logged"; exit 1; }
 echo "ok   log lines bounded ($logged for 60 errors)"
 dmesg | grep -q 'netfilter hook: .*nftest boom' && echo "ok   the error is logged"
 dmesg | grep -q 'not a verdict\|invalid verdict' && echo "ok   bad verdicts are logged"
