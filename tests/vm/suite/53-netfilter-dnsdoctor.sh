@@ -62,7 +62,7 @@ for i, c in ipairs(cases) do
 	f:close()
 end
 EOF2
-dmesg -C
+dmesg -c >/dev/null
 for _ in 1 2 3 4 5; do
 	for f in /tmp/vmt-mal/*.bin; do
 		ip netns exec ns1 socat -u "FILE:$f" UDP:10.1.1.2:40000,bind=10.1.1.4:53
