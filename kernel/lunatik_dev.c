@@ -118,10 +118,15 @@ static int lunatik_request(lua_State *L, struct lunatik_request *req)
 				status == LUA_OK ? LUNATIK_REPLY_OK : LUNATIK_REPLY_ERR, text, len);
 }
 
+/*
+ * The session's globals go with it, now rather than at some later
+ * collection: runtimes it created and still held stop when it ends.
+ */
 static int lunatik_forget(lua_State *L, struct lunatik_session *session)
 {
 	lua_pushnil(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, session);
+	lua_gc(L, LUA_GCCOLLECT);
 	return 0;
 }
 

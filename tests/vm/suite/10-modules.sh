@@ -6,4 +6,4 @@ iptables-legacy -L -n
 ip6tables-legacy -L -n
 iptables-nft -L -n
 nft list ruleset
-lsmod | grep -q '^nf_tables '
+grep -q '^nf_tables ' <<<"$(lsmod)"

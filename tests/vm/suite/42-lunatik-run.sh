@@ -17,7 +17,7 @@ local pkg = require("greet")
 print(util.greet("kernel"), pkg.name, package.path)
 EOT
 lunatik run greeter
-dmesg | grep -q "hello kernel	greet package	/lib/modules/lua/?.lua;/lib/modules/lua/?/init.lua"
+grep -q "hello kernel	greet package	/lib/modules/lua/?.lua;/lib/modules/lua/?/init.lua" <<<"$(dmesg)"
 echo "ok   require of greet.util and greet/init.lua"
 lunatik run greeter.lua 2>/dev/null && exit 1
 echo "ok   the same script cannot run twice"
@@ -71,8 +71,10 @@ put_script child <<'EOT'
 anchor = setmetatable({}, {__gc = function () print("child closed") end})
 EOT
 lua 'local rt = lunatik.runtime("child") rt = nil collectgarbage()'
-dmesg | grep -q "child closed"
+grep -q "child closed" <<<"$(dmesg)"
 echo "ok   a runtime stops when the handle lunatik.runtime() returned is collected"
+lua 'held = lunatik.runtime("child")'
+expect "a runtime held by a REPL session stops when the session ends" "2" "$(dmesg | grep -c "child closed")"
 lua 'local rt = lunatik.runtime("child") local e = lunatik.runtime("echo") e:resume(rt) e:stop() collectgarbage() rt:stop()'
-expect "only the owner's handle stops it" "2" "$(dmesg | grep -c "child closed")"
+expect "only the owner's handle stops it" "3" "$(dmesg | grep -c "child closed")"
 kernel_clean

@@ -96,7 +96,7 @@ EOF2
 in_ns ip link add vx type veth peer name vy
 in_ns lunatik run nftest/devgone false
 in_ns ip link del vx
-dmesg | grep -q "hook on vx removed with its device"
+grep -q "hook on vx removed with its device" <<<"$(dmesg)"
 echo "ok   the hook left with its device"
 lunatik stop nftest/devgone
 expect "stopped" "" "$(lunatik list)"

@@ -53,7 +53,7 @@ expect "IPv6 transport blocked" "" "$(q github.com @fd00:92::1)"
 expect "IPv6 transport allowed" 192.0.2.4 "$(q example.com @fd00:92::1)"
 expect "TCP blocked" "" "$(q github.com +tcp)"
 expect "TCP allowed" 192.0.2.4 "$(q www.example.com +tcp)"
-dmesg | grep -q "dnsblock: query for api.github.com blocked (github.com)"
+grep -q "dnsblock: query for api.github.com blocked (github.com)" <<<"$(dmesg)"
 echo "ok   blocked queries are logged"
 lunatik stop examples/dnsblock/nf_dnsblock
 expect "stop restores" 192.0.2.1 "$(q github.com)"

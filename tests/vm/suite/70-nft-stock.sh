@@ -42,7 +42,7 @@ modprobe nf_log_syslog
 sysctl -qw net.netfilter.nf_log_all_netns=1
 N add rule ip t out udp dport 9998 LOG --log-prefix "nftlua-v4: "
 udp_send 127.0.0.1 9998 1
-dmesg | grep -q 'nftlua-v4: .*DPT=9998'
+grep -q 'nftlua-v4: .*DPT=9998' <<<"$(dmesg)"
 echo "ok   ip: LOG target logs"
 
 # ip6
@@ -52,7 +52,7 @@ udp_send ::1 9999 2
 udp_send ::1 9998 1
 expect "ip6: counter counts" "udp dport 9999 match comment --comment six counter packets 2 bytes 102" \
 	"$(N list ip6 t out | grep six | sed 's/^\t*//; s/ # handle.*//')"
-dmesg | grep -q 'nftlua-v6: .*DPT=9998'
+grep -q 'nftlua-v6: .*DPT=9998' <<<"$(dmesg)"
 echo "ok   ip6: LOG target logs"
 sysctl -qw net.netfilter.nf_log_all_netns=0
 

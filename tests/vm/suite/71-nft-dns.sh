@@ -92,7 +92,7 @@ N insert rule ip mangle prerouting udp sport 53 dnsdoctor --domain www.lunatik.c
 expect "dnsdoctor: --domain/--to" 10.1.2.99 "$(q www.lunatik.com)"
 expect "dnsdoctor: list" "udp sport 53 dnsdoctor --domain www.lunatik.com --to 10.1.2.99
 udp sport 53 dnsdoctor" "$(N list ip mangle | grep dnsdoctor | sed 's/^\t*//; s/ # handle.*//')"
-nft list ruleset | grep -q dnsdoctor
+grep -q dnsdoctor <<<"$(nft list ruleset)"
 echo "ok   nft list ruleset shows dnsdoctor"
 nft delete table ip mangle
 expect "public after delete" 192.168.10.1 "$(q lunatik.com)"
