@@ -33,11 +33,20 @@ tools=(
 	/usr/bin/ip /usr/bin/ss /usr/sbin/tc /usr/sbin/bridge
 	/usr/bin/dig /usr/sbin/dnsmasq /usr/bin/nc.openbsd /usr/bin/socat /usr/bin/lua5.4
 	/usr/bin/setpriv /usr/bin/nsenter /usr/bin/unshare /usr/bin/timeout /usr/bin/kmod
+	/usr/bin/make /usr/bin/install /usr/bin/pkgconf
 )
 copy_with_libs "$root" "${tools[@]}"
 ln -s dash "$root/usr/bin/sh"
 ln -s nc.openbsd "$root/usr/bin/nc"
 ln -s lua5.4 "$root/usr/bin/lua"
+ln -s pkgconf "$root/usr/bin/pkg-config"
+# The .pc files the examples' Makefiles ask pkg-config about.
+pc=/usr/lib/x86_64-linux-gnu/pkgconfig
+mkdir -p "$root$pc"
+for f in xtables lua5.4; do [ ! -e "$pc/$f.pc" ] || cp -L "$pc/$f.pc" "$root$pc/"; done
+# The README's commands start with sudo; we are root already: run them as is.
+printf '#!/bin/sh\n# the VM bench: every test runs as root\nexec "$@"\n' >"$root/usr/bin/sudo"
+chmod 755 "$root/usr/bin/sudo"
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -s ../bin/kmod "$root/usr/sbin/$t"
 done
