@@ -6,7 +6,7 @@
 # vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
-. ./70-nft-lib.sh
+. ./nftlib.bash
 
 nft_setup
 for f in ip ip6 inet; do
