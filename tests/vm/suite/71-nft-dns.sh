@@ -6,8 +6,7 @@
 # vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
-# nft-lua as installed; a copy beside the tests while developing
-NFT_LUA=$(command -v nft-lua || echo "$PWD/nft-lua")
+NFT_LUA=$(command -v nft-lua) || { echo "FAIL nft-lua is not installed"; exit 1; }
 EX=/usr/local/share/lunatik/examples/dnsdoctor
 S=10.8.0.2 S6=fd00:8::2
 

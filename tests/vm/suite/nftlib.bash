@@ -2,9 +2,7 @@
 # in a network namespace of its own, whose nftables ruleset starts empty and
 # goes with it.
 
-# nft-lua as installed; a copy beside the tests while developing.
-NFT_LUA=$(command -v nft-lua || echo "$PWD/nft-lua")
-[ -x "$NFT_LUA" ] || { echo "FAIL nft-lua is not installed"; exit 1; }
+NFT_LUA=$(command -v nft-lua) || { echo "FAIL nft-lua is not installed"; exit 1; }
 NS=nftlua
 
 X() { ip netns exec $NS "$@"; }
