@@ -110,11 +110,13 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 		goto unshown;
 	if (call->writable && skb_ensure_writable(skb, skb->len))
 		goto unshown;
-	if (call->mac && skb_mac_header_was_set(skb)) {
-		offset = skb_mac_offset(skb);	/* <= 0: the MAC header precedes data */
-		if (offset > 0 || skb_headroom(skb) < -offset)
-			offset = 0;
-	}
+	if (call->start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
+		offset = skb_mac_offset(skb);
+	else if (call->start == LUAPACKET_NETWORK)
+		offset = skb_network_offset(skb);
+	/* A header outside the buffer would be a bug elsewhere: show data then. */
+	if (offset < -(int)skb_headroom(skb) || offset > (int)skb_headlen(skb))
+		offset = 0;
 	len = skb->len - offset;
 	lunatik_run(p->runtime, luapacket_run, ret, p, call, skb->data + offset, len);
 	return ret;

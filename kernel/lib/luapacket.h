@@ -28,10 +28,17 @@ struct luapacket {
 	struct ratelimit_state ratelimit;
 };
 
+/* Where the view of a packet starts (it always runs to the packet's end). */
+enum luapacket_start {
+	LUAPACKET_DATA,			/* skb->data: the network header in xtables */
+	LUAPACKET_NETWORK,		/* the network header, wherever skb->data is */
+	LUAPACKET_MAC,			/* the MAC header when set, else skb->data */
+};
+
 /* One call: what the view shows and what goes in and out besides it. */
 struct luapacket_call {
 	struct sk_buff *skb;
-	bool mac;			/* view from the MAC header (when set), else from skb->data */
+	enum luapacket_start start;
 	bool writable;			/* targets may write; the skb is made writable first */
 	/* Pushes the arguments after the view; returns their count. Protected: may raise. */
 	int (*push)(lua_State *L, void *ctx);

@@ -168,32 +168,21 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 	};
 	struct luapacket_call call = {
 		.skb = skb,
-		.mac = nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV,
+		/* ARP output has its MAC header pushed already: ask for the network one. */
+		.start = nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
+			 LUAPACKET_MAC : LUAPACKET_NETWORK,
 		.push = luanetfilter_push,
 		.nresults = 2,
 		.result = luanetfilter_result,
 		.ctx = &c,
 	};
-	int noff = 0;
 	int ret;
 
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
 	if (skb->mark != nf->mark)
 		return NF_ACCEPT;
 	call.writable = nf->writable && luanetfilter_prepare_write(skb);
-	/*
-	 * luapacket shows from skb->data or the MAC header; ARP output has the
-	 * MAC header pushed already, so step over it for the call (we own the
-	 * skb here) to show the network header as documented.
-	 */
-	if (!call.mac) {
-		noff = skb_network_offset(skb);
-		if (noff < 0 || noff > skb_headlen(skb))
-			noff = 0;
-	}
-	__skb_pull(skb, noff);
 	ret = luapacket_call(&nf->packet, &call);
-	__skb_push(skb, noff);
 	if (ret)
 		return NF_ACCEPT;
 	if (c.setmark)
