@@ -70,6 +70,10 @@ void luapacket_unbind(lua_State *L, struct luapacket *p);
  */
 int luapacket_call(struct luapacket *p, struct luapacket_call *call);
 
+/* Module init and exit of luanetfilter.ko: the per-CPU time budget watchdogs. */
+void luapacket_init(void);
+void luapacket_exit(void);
+
 /* Process context, may sleep: true where a binding may be (un)registered. */
 static inline bool luapacket_maysleep(void)
 {

@@ -19,7 +19,7 @@
  * unusable result is raised there as an error, so it is counted and logged
  * the same way, and the packet is accepted.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define pr_fmt(fmt) "luanetfilter: " fmt	/* KBUILD_MODNAME has its folder here */
 
 #include <linux/kernel.h>
 #include <linux/netfilter.h>
@@ -595,6 +595,7 @@ static int __init luanetfilter_init(void)
 
 	if (ret)
 		return ret;
+	luapacket_init();
 	ret = lunatik_register_lib(&luanetfilter_lib);
 	if (ret)
 		unregister_netdevice_notifier(&luanetfilter_notifier);
@@ -606,6 +607,7 @@ static void __exit luanetfilter_exit(void)
 {
 	lunatik_unregister_lib(&luanetfilter_lib);
 	unregister_netdevice_notifier(&luanetfilter_notifier);
+	luapacket_exit();
 }
 
 module_init(luanetfilter_init);
