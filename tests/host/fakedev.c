@@ -84,11 +84,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fakedev SOCKET LOG\n");
 		return 2;
 	}
-	strcpy(addr.sun_path, argv[1]);
+	/* Listen under a temporary name, then appear: the device exists only once it answers. */
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s.new", argv[1]) >=
+	    (int)sizeof(addr.sun_path)) {
+		fprintf(stderr, "fakedev: path too long\n");
+		return 2;
+	}
 	log = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
 	srv = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	if (log < 0 || srv < 0 || bind(srv, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(srv, 4)) {
+	    listen(srv, 4) || rename(addr.sun_path, argv[1])) {
 		perror("fakedev");
 		return 1;
 	}
