@@ -8,38 +8,16 @@ set -euo pipefail
 . ./testlib.bash
 NFT_LUA=$(command -v nft-lua) || { echo "FAIL nft-lua is not installed"; exit 1; }
 EX=/usr/local/share/lunatik/examples/dnsdoctor
-S=10.8.0.2 S6=fd00:8::2
 
-dns_cleanup() {
+t_cleanup() {
 	nft delete table inet nftlua 2>/dev/null || true
 	nft delete table ip mangle 2>/dev/null || true
-	[ ! -f /run/nftdns.pid ] || kill "$(cat /run/nftdns.pid)" 2>/dev/null || true
-	ip netns del nftdns 2>/dev/null || true
 	cleanup
 	"$EX/cleanup.sh" >/dev/null 2>&1 || true
 }
-trap dns_cleanup EXIT
+trap t_cleanup EXIT
 N() { "$NFT_LUA" "$@"; }
-
-ip netns add nftdns
-ip link add nfv0 type veth peer name nfv1 netns nftdns
-ip addr add 10.8.0.1/24 dev nfv0
-ip -6 addr add fd00:8::1/64 dev nfv0 nodad
-ip -n nftdns addr add $S/24 dev nfv1
-ip -n nftdns -6 addr add $S6/64 dev nfv1 nodad
-ip link set nfv0 up
-ip -n nftdns link set nfv1 up
-ip -n nftdns link set lo up
-ip netns exec nftdns dnsmasq --no-resolv --no-hosts --bind-interfaces \
-	--listen-address=$S --listen-address=$S6 --pid-file=/run/nftdns.pid \
-	--address=/#/192.0.2.1
-ask() {
-	local a
-	a=$(dig +short +time=1 +tries=1 @"$1" "$2" A 2>/dev/null) || a=
-	echo "${a:-blocked}"
-}
-for _ in $(seq 50); do [ "$(ask $S example.org)" = blocked ] || break; sleep 0.1; done
-expect "server answers" 192.0.2.1 "$(ask $S example.org)"
+dns_server nftdns 10.8.0 fd00:8
 
 N add table inet nftlua
 N add chain inet nftlua output '{ type filter hook output priority 0 ; policy accept ; }'

@@ -43,6 +43,7 @@ put_script() {
 
 cleanup() {
 	lunatik unload >/dev/null 2>&1 || true
+	dns_cleanup
 	[ ${#SCRIPTS[@]} -eq 0 ] || rm -f "${SCRIPTS[@]}"
 }
 trap cleanup EXIT
@@ -68,4 +69,45 @@ install_testlib() {
 	mkdir -p "$LUA_DIR"
 	cp testlib.lua "$LUA_DIR/testlib.lua"
 	SCRIPTS+=("$LUA_DIR/testlib.lua")
+}
+
+# dns_server NS NET4 NET6: a DNS server (dnsmasq answering every name with
+# 192.0.2.1) in namespace NS, reached from here over veth at NET4.2 and
+# NET6::2 (this side is .1 and ::1); sets S and S6, waits until it answers.
+# Removed at exit by cleanup.
+DNS_NETNS=()
+dns_server() {
+	local ns=$1
+	S=$2.2 S6=$3::2
+	ip netns add "$ns"
+	DNS_NETNS+=("$ns")
+	ip link add "$ns-h" type veth peer name "$ns-s" netns "$ns"
+	ip addr add "$2.1/24" dev "$ns-h"
+	ip -6 addr add "$3::1/64" dev "$ns-h" nodad
+	ip -n "$ns" addr add "$S/24" dev "$ns-s"
+	ip -n "$ns" -6 addr add "$S6/64" dev "$ns-s" nodad
+	ip link set "$ns-h" up
+	ip -n "$ns" link set "$ns-s" up
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" dnsmasq --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$S" --listen-address="$S6" --pid-file="/run/$ns.dns.pid" \
+		--address=/#/192.0.2.1
+	for _ in $(seq 50); do [ "$(ask "$S" example.org)" = blocked ] || break; sleep 0.1; done
+	expect "the DNS server answers" 192.0.2.1 "$(ask "$S" example.org)"
+}
+
+# ask SERVER NAME: the A record dig gets, or "blocked" when none comes.
+ask() {
+	local a
+	a=$(dig +short +time=1 +tries=1 @"$1" "$2" A 2>/dev/null) || a=
+	echo "${a:-blocked}"
+}
+
+dns_cleanup() {
+	local ns
+	for ns in "${DNS_NETNS[@]}"; do
+		[ ! -f "/run/$ns.dns.pid" ] || kill "$(cat "/run/$ns.dns.pid")" 2>/dev/null || true
+		rm -f "/run/$ns.dns.pid"
+		ip netns del "$ns" 2>/dev/null || true
+	done
 }
