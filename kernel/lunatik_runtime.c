@@ -33,6 +33,8 @@ MODULE_PARM_DESC(memory_limit, "bytes a runtime's Lua state may allocate");
 /* Instructions between two checks for signals in sleepable runtimes. */
 #define LUNATIK_HOOK_COUNT	1000
 
+const char lunatik_resumekey;
+
 static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct lunatik_state *s = ud;
@@ -166,8 +168,6 @@ static int lunatik_loadscript(lua_State *L)
 	}
 	return 0;
 }
-
-const char lunatik_resumekey;
 
 static bool lunatik_validscript(const char *script)
 {
