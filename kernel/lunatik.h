@@ -43,6 +43,12 @@ typedef struct lunatik_object {
 	bool sleep;			/* mutex and GFP_KERNEL, or spin_lock_bh and GFP_ATOMIC */
 	bool owned;			/* private was allocated by lunatik_createobject */
 	gfp_t gfp;
+	/*
+	 * Runtimes: the userdata lunatik.runtime() returned, which stops the
+	 * runtime when collected. Set before the runtime is shared, so read
+	 * without the runtime's lock (that a thread may hold for long).
+	 */
+	void *owner;
 } lunatik_object_t;
 
 /* A constant exported to Lua: lib.<table>.<name> = value. */
@@ -89,6 +95,7 @@ int lunatik_putobject(lunatik_object_t *object);
 int lunatik_runtime(lunatik_object_t **pruntime, const char *script, bool sleep);
 int lunatik_stop(lunatik_object_t *runtime);
 lunatik_object_t *lunatik_toruntime(lua_State *L);
+lunatik_object_t *lunatik_checkruntime(lua_State *L, int ix);
 void lunatik_enter(lua_State *L);
 bool lunatik_sleepable(lua_State *L);
 
@@ -115,6 +122,30 @@ do {									\
 	}								\
 	lunatik_unlock(rt__);						\
 } while (0)
+
+/*
+ * A task that runs inside a runtime for long, holding its lock (a kernel
+ * thread of the thread library). Closing the runtime would wait for that
+ * lock forever, so lunatik_close() first detaches the task and calls its
+ * stop(), without the runtime's lock. stop() runs once, from whoever
+ * detaches first (the close or lunatik_stopattached()); it may sleep and
+ * may free the attachment. While attached, the owner module is held.
+ * INIT_LIST_HEAD(&list) before lunatik_attach().
+ */
+struct lunatik_attachment {
+	struct list_head list;
+	lunatik_object_t *runtime;
+	void (*stop)(struct lunatik_attachment *attachment);
+	struct module *owner;
+};
+
+/* -EBUSY if the runtime already has one, -ENODEV if owner is going away. */
+int lunatik_attach(lunatik_object_t *runtime, struct lunatik_attachment *attachment);
+/* Detaches and stops it; false if someone else did (or does) that. */
+bool lunatik_stopattached(struct lunatik_attachment *attachment);
+bool lunatik_attached(lunatik_object_t *runtime);	/* sleeps */
+/* Pushes the function the runtime's script returned; returns its Lua type. */
+int lunatik_pushentry(lua_State *L);
 
 /* Libraries that require() finds while their module is loaded. */
 struct lunatik_lib {

@@ -23,7 +23,7 @@ static int lunatik_lruntime(lua_State *L)
 		return lua_error(L);
 	}
 	/* Not yet shared: no lock needed to mark its owner. */
-	lunatik_stateof((*pruntime)->private)->owner = pruntime;
+	(*pruntime)->owner = pruntime;
 	return 1;
 }
 

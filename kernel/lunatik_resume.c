@@ -218,6 +218,9 @@ int lunatik_resume(lua_State *L)
 
 	if (runtime == lunatik_toruntime(L))
 		return luaL_error(L, "a runtime cannot resume itself");
+	/* Its thread holds its lock until it ends: we would wait as long. */
+	if (runtime->sleep && lunatik_attached(runtime))
+		return luaL_error(L, "the runtime runs a thread");
 	t = lunatik_newtransfer(L);
 	why = lunatik_collect(L, 2, n, t);
 	if (why)

@@ -34,6 +34,8 @@ MODULE_PARM_DESC(memory_limit, "bytes a runtime's Lua state may allocate");
 #define LUNATIK_HOOK_COUNT	1000
 
 const char lunatik_resumekey;
+/* Registry key of the function the script returned, as threads run it. */
+static const char lunatik_entrykey;
 
 static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -82,6 +84,12 @@ lunatik_object_t *lunatik_toruntime(lua_State *L)
 	return lunatik_stateof(L)->runtime;
 }
 EXPORT_SYMBOL_GPL(lunatik_toruntime);
+
+lunatik_object_t *lunatik_checkruntime(lua_State *L, int ix)
+{
+	return lunatik_checkobject(L, ix, &lunatik_runtime_class);
+}
+EXPORT_SYMBOL_GPL(lunatik_checkruntime);
 
 bool lunatik_sleepable(lua_State *L)
 {
@@ -160,7 +168,11 @@ static int lunatik_loadscript(lua_State *L)
 	lua_call(L, 0, 1);
 	/* A returned function is what runtime:resume() runs, as a coroutine. */
 	if (lua_isfunction(L, -1)) {
-		lua_State *co = lua_newthread(L);
+		lua_State *co;
+
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_entrykey);
+		co = lua_newthread(L);
 
 		lua_pushvalue(L, -2);
 		lua_xmove(L, co, 1);
@@ -306,12 +318,98 @@ int lunatik_runtime(lunatik_object_t **pruntime, const char *script, bool sleep)
 }
 EXPORT_SYMBOL_GPL(lunatik_runtime);
 
+int lunatik_pushentry(lua_State *L)
+{
+	return lua_rawgetp(L, LUA_REGISTRYINDEX, &lunatik_entrykey);
+}
+EXPORT_SYMBOL_GPL(lunatik_pushentry);
+
+/* Tasks that hold a runtime's lock for long; few, so one list. */
+static LIST_HEAD(lunatik_attachments);
+static DEFINE_MUTEX(lunatik_attachments_mutex);
+
+static struct lunatik_attachment *lunatik_findattachment(lunatik_object_t *runtime)
+{
+	struct lunatik_attachment *a;
+
+	list_for_each_entry(a, &lunatik_attachments, list)
+		if (a->runtime == runtime)
+			return a;
+	return NULL;
+}
+
+int lunatik_attach(lunatik_object_t *runtime, struct lunatik_attachment *attachment)
+{
+	int ret = 0;
+
+	mutex_lock(&lunatik_attachments_mutex);
+	if (lunatik_findattachment(runtime))
+		ret = -EBUSY;
+	else if (!try_module_get(attachment->owner))
+		ret = -ENODEV;
+	else {
+		attachment->runtime = runtime;
+		list_add(&attachment->list, &lunatik_attachments);
+	}
+	mutex_unlock(&lunatik_attachments_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(lunatik_attach);
+
+bool lunatik_attached(lunatik_object_t *runtime)
+{
+	bool attached;
+
+	mutex_lock(&lunatik_attachments_mutex);
+	attached = lunatik_findattachment(runtime) != NULL;
+	mutex_unlock(&lunatik_attachments_mutex);
+	return attached;
+}
+EXPORT_SYMBOL_GPL(lunatik_attached);
+
+/* Called by whoever took attachment off the list: it is theirs to stop. */
+static void lunatik_stopdetached(struct lunatik_attachment *attachment)
+{
+	struct module *owner = attachment->owner;	/* stop() may free attachment */
+
+	attachment->stop(attachment);
+	module_put(owner);
+}
+
+bool lunatik_stopattached(struct lunatik_attachment *attachment)
+{
+	bool mine;
+
+	might_sleep();
+	mutex_lock(&lunatik_attachments_mutex);
+	mine = !list_empty(&attachment->list);
+	if (mine)
+		list_del_init(&attachment->list);
+	mutex_unlock(&lunatik_attachments_mutex);
+	if (mine)
+		lunatik_stopdetached(attachment);
+	return mine;
+}
+EXPORT_SYMBOL_GPL(lunatik_stopattached);
+
 /* Closes the runtime's state; in-flight and later lunatik_run() calls see -ENXIO. */
 static void lunatik_close(lunatik_object_t *runtime)
 {
+	struct lunatik_attachment *a;
 	lua_State *L;
 
 	might_sleep();
+	/* A thread holds the lock until it is stopped: stop it first. */
+	for (;;) {
+		mutex_lock(&lunatik_attachments_mutex);
+		a = lunatik_findattachment(runtime);
+		if (a)
+			list_del_init(&a->list);
+		mutex_unlock(&lunatik_attachments_mutex);
+		if (!a)
+			break;
+		lunatik_stopdetached(a);
+	}
 	lunatik_lock(runtime);
 	L = runtime->private;
 	runtime->private = NULL;
@@ -337,15 +435,12 @@ static int lunatik_gcruntime(lua_State *L)
 {
 	lunatik_object_t **pruntime = lua_touserdata(L, 1);
 	lunatik_object_t *runtime = *pruntime;
-	bool owner;
 
 	if (!runtime)
 		return 0;
 	*pruntime = NULL;
-	lunatik_lock(runtime);
-	owner = runtime->private && lunatik_stateof(runtime->private)->owner == pruntime;
-	lunatik_unlock(runtime);
-	if (owner && lunatik_sleepable(L))
+	/* Not under the runtime's lock: its thread may hold it until stopped. */
+	if (runtime->owner == pruntime && lunatik_sleepable(L))
 		lunatik_close(runtime);
 	lunatik_putobject(runtime);
 	return 0;

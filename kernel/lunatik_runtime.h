@@ -21,7 +21,6 @@ struct lunatik_state {
 	size_t limit;
 	struct list_head modules;	/* module references taken by require() */
 	struct work_struct close_work;	/* lua_close when released in atomic context */
-	void *owner;			/* the userdata lunatik.runtime() returned */
 	lua_State *L;
 };
 
