@@ -112,8 +112,9 @@ usage: lunatik [load|unload|reload|status|list] [run|spawn|stop <script>]
   run <script> [true|false]
                   run /lib/modules/lua/<script>.lua in a new runtime
                   environment; false makes it non-sleepable (softirq hooks)
-  spawn <script>  run <script> in a new runtime environment and kernel thread
-  stop <script>   stop the runtime environment running <script>
+  spawn <script>  run the function <script> returns in a kernel thread
+                  (named after the script) of a new runtime environment
+  stop <script>   stop the runtime environment (and thread) of <script>
   help            show this help
   (no command)    start a REPL (Read-Eval-Print Loop) in the kernel
 <script> may end with .lua. LUNATIK_DEVICE overrides the device path
@@ -167,9 +168,8 @@ check_log "stop error chunk" "$log" 'require("lunatik.runner").stop("fail")'
 check "list" 0 "a
 b" "" "$lunatik" list
 check_log "list chunk" "$log" 'return require("lunatik.runner").list()'
-check "spawn" 1 "" "lunatik: spawn needs the thread library, which this build does not have" \
-	"$lunatik" spawn examples/shared
-check_log "spawn sends nothing" "$log" ""
+check "spawn" 0 "" "" "$lunatik" spawn examples/shared.lua
+check_log "spawn chunk" "$log" 'require("lunatik.runner").spawn("examples/shared")'
 
 # --- the REPL, stdin not a terminal ---
 IN='R 42' check "repl result" 0 "42" "" "$lunatik"
@@ -209,25 +209,25 @@ lunatik: modprobe luadata failed" "$lunatik" load
 check_log "load order up to the failure" "$T/modprobe.log" $'lunatik\nlualinux\nluadata'
 LUNATIK_DEVICE=$T/none check "load: device never appears" 1 "" \
 	"lunatik: $T/none did not appear after loading the modules" "$lunatik" load
-check_log "load order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nlunatik_run'
+check_log "load order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nlunatik_run'
 check "load: device already there" 0 "" \
 	"lunatik: $dev exists: the modules are already loaded" "$lunatik" load
 check_log "load with the device: no modprobe" "$T/modprobe.log" ""
 LUNATIK_DEVICE=$T/auto START_DEVICE=1 check "run loads the modules" 0 "" "" \
 	"$lunatik" run x
-check_log "autoload order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nlunatik_run'
+check_log "autoload order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nlunatik_run'
 check_log "run after autoload" "$T/auto.log" 'return require("lunatik.runner").run("x", true)'
 
 # status and unload read /proc/modules, which a container may lack
 if [ -r /proc/modules ]; then
-	want=$(for m in lunatik lualinux luadata luanetfilter luaxtable lunatik_run; do
+	want=$(for m in lunatik lualinux luadata luanetfilter luaxtable luathread lunatik_run; do
 		if grep -q "^$m " /proc/modules; then
 			printf '%s\tloaded\n' "$m"
 		else
 			printf '%s\tnot loaded\n' "$m"
 		fi
 	done)
-	removed=$(for m in lunatik_run luaxtable luanetfilter luadata lualinux lunatik; do
+	removed=$(for m in lunatik_run luathread luaxtable luanetfilter luadata lualinux lunatik; do
 		grep -q "^$m " /proc/modules && echo "-r $m"
 	done)
 	check "status" 0 "$want" "" "$lunatik" status

@@ -52,8 +52,9 @@ static const char usage[] =
 	"  run <script> [true|false]\n"
 	"                  run /lib/modules/lua/<script>.lua in a new runtime\n"
 	"                  environment; false makes it non-sleepable (softirq hooks)\n"
-	"  spawn <script>  run <script> in a new runtime environment and kernel thread\n"
-	"  stop <script>   stop the runtime environment running <script>\n"
+	"  spawn <script>  run the function <script> returns in a kernel thread\n"
+	"                  (named after the script) of a new runtime environment\n"
+	"  stop <script>   stop the runtime environment (and thread) of <script>\n"
 	"  help            show this help\n"
 	"  (no command)    start a REPL (Read-Eval-Print Loop) in the kernel\n"
 	"<script> may end with .lua. LUNATIK_DEVICE overrides the device path\n"
@@ -544,12 +545,12 @@ static int cmd_stop(char **argv)
 
 static int cmd_spawn(char **argv)
 {
-	char quoted[QUOTED_MAX];
+	char quoted[QUOTED_MAX], chunk[CHUNK_SIZE];
 
 	if (!script_name(argv[0], quoted))
 		return EXIT_USAGE;
-	msg("spawn needs the thread library, which this build does not have");
-	return EXIT_FAIL;
+	snprintf(chunk, sizeof(chunk), RUNNER ".spawn(%s)", quoted);
+	return call(chunk, false);
 }
 
 static const struct verb {

@@ -14,6 +14,7 @@ static const char *const lunatik_modules[] = {
 	"luadata",
 	"luanetfilter",
 	"luaxtable",
+	"luathread",
 	"lunatik_run",
 };
 

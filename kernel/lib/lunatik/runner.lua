@@ -7,6 +7,7 @@ local lunatik = require("lunatik")
 
 local runner = {}
 local runtimes = {}
+local threads = {}	-- of the scripts that spawn started
 
 function runner.run(script, sleep)
 	if runtimes[script] then
@@ -15,12 +16,36 @@ function runner.run(script, sleep)
 	runtimes[script] = lunatik.runtime(script, sleep)
 end
 
+-- Runs the function the script returns in a kernel thread named after the
+-- script's file (ps shows at most 15 characters of it).
+function runner.spawn(script)
+	if runtimes[script] then
+		error(script .. " is already running", 2)
+	end
+	local thread = require("thread")
+	local runtime = lunatik.runtime(script)
+	local ok, thrd = pcall(thread.run, runtime, string.match(script, "[^/]+$"))
+	if not ok then
+		runtime:stop()
+		error(thrd, 2)
+	end
+	runtimes[script] = runtime
+	threads[script] = thrd
+end
+
 function runner.stop(script)
 	local runtime = runtimes[script]
 	if not runtime then
 		error(script .. " is not running", 2)
 	end
+	local thrd = threads[script]
 	runtimes[script] = nil
+	threads[script] = nil
+	-- The thread holds the runtime until it ends (runtime:stop() would
+	-- stop it too): stop it first.
+	if thrd then
+		thrd:stop()
+	end
 	runtime:stop()
 end
 
