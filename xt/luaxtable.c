@@ -48,6 +48,8 @@ struct luaxtable {
 	struct luapacket packet;	/* match or target function */
 	lunatik_object_t *runtime;	/* of the binding, for checkentry and destroy */
 	int checkref, destroyref, parref;	/* in the binding's registry */
+	/* The packet in flight, for par: set and read under the runtime's lock. */
+	struct xt_action_param *cur;
 	atomic_t rules;
 	atomic64_t unbound_calls;	/* packets seen while no script is bound */
 	char label[XT_EXTENSION_MAXNAMELEN + 8];	/* "xtable <name>", for log lines */
@@ -98,25 +100,162 @@ static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxt
 	lua_rawgeti(L, LUA_REGISTRYINDEX, info->priv.argsref);
 }
 
-/* (skb,) par, userargs: par is one table per extension, refilled per packet. */
+/*
+ * par: one table per binding whose fields are read through __index from
+ * the packet in flight (ext->cur), so that a packet costs nothing for the
+ * fields its script does not read. Outside a packet every field is nil.
+ * hotdrop may be set; the others are read-only.
+ */
+enum luaxtable_field { LUAXTABLE_HOTDROP, LUAXTABLE_THOFF, LUAXTABLE_FRAGOFF,
+		       LUAXTABLE_HOOKNUM, LUAXTABLE_FAMILY, LUAXTABLE_NFIELDS };
+
+static const char *const luaxtable_fields[LUAXTABLE_NFIELDS] = {
+	[LUAXTABLE_HOTDROP] = "hotdrop",
+	[LUAXTABLE_THOFF] = "thoff",
+	[LUAXTABLE_FRAGOFF] = "fragoff",
+	[LUAXTABLE_HOOKNUM] = "hooknum",
+	[LUAXTABLE_FAMILY] = "family",
+};
+
+static int luaxtable_field(lua_State *L, int ix)
+{
+	const char *key = lua_type(L, ix) == LUA_TSTRING ? lua_tostring(L, ix) : NULL;
+	int i;
+
+	for (i = 0; key && i < LUAXTABLE_NFIELDS; i++)
+		if (!strcmp(key, luaxtable_fields[i]))
+			return i;
+	return -1;
+}
+
+/* Pushes field i of the packet in flight, or nil outside a packet. */
+static void luaxtable_pushfield(lua_State *L, const struct xt_action_param *par, int i)
+{
+	if (!par) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (i) {
+	case LUAXTABLE_HOTDROP:
+		lua_pushboolean(L, par->hotdrop);
+		break;
+	case LUAXTABLE_THOFF:
+		lua_pushinteger(L, par->thoff);
+		break;
+	case LUAXTABLE_FRAGOFF:
+		lua_pushinteger(L, par->fragoff);
+		break;
+	case LUAXTABLE_HOOKNUM:
+		lua_pushinteger(L, xt_hooknum(par));
+		break;
+	case LUAXTABLE_FAMILY:
+		lua_pushinteger(L, xt_family(par));
+		break;
+	default:
+		lua_pushnil(L);
+	}
+}
+
+static inline struct luaxtable *luaxtable_ofpar(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* par[key] */
+static int luaxtable_parindex(lua_State *L)
+{
+	luaxtable_pushfield(L, luaxtable_ofpar(L)->cur, luaxtable_field(L, 2));
+	return 1;
+}
+
+/* par[key] = value: hotdrop during a packet; other keys are the script's own. */
+static int luaxtable_parnewindex(lua_State *L)
+{
+	struct xt_action_param *par = luaxtable_ofpar(L)->cur;
+	int i = luaxtable_field(L, 2);
+
+	if (i < 0) {
+		lua_rawset(L, 1);
+		return 0;
+	}
+	if (i != LUAXTABLE_HOTDROP)
+		return luaL_error(L, "par.%s is read-only", luaxtable_fields[i]);
+	if (!par)
+		return luaL_error(L, "par.hotdrop is only set while a packet is matched");
+	par->hotdrop = lua_toboolean(L, 3);
+	return 0;
+}
+
+/* next-like iterator of pairs(par): the packet's fields, then the table's own keys. */
+static int luaxtable_parnext(lua_State *L)
+{
+	struct xt_action_param *par = luaxtable_ofpar(L)->cur;
+	int i = lua_isnil(L, 2) ? 0 : luaxtable_field(L, 2) + 1;
+
+	if (i > 0 || lua_isnil(L, 2)) {
+		if (par && i < LUAXTABLE_NFIELDS) {
+			lua_pushstring(L, luaxtable_fields[i]);
+			luaxtable_pushfield(L, par, i);
+			return 2;
+		}
+		lua_pushnil(L);
+		lua_replace(L, 2);
+	}
+	lua_settop(L, 2);
+	/* The table's own keys never name a field, unless rawset put one there. */
+	while (lua_next(L, 1)) {
+		if (luaxtable_field(L, -2) < 0)
+			return 2;
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+static int luaxtable_parpairs(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushcclosure(L, luaxtable_parnext, 1);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Leaves the par table of ext on the stack. */
+static void luaxtable_newpar(lua_State *L, struct luaxtable *ext)
+{
+	static const luaL_Reg meta[] = {
+		{"__index", luaxtable_parindex},
+		{"__newindex", luaxtable_parnewindex},
+		{"__pairs", luaxtable_parpairs},
+		{NULL, NULL}
+	};
+
+	lua_newtable(L);
+	lua_createtable(L, 0, 4);
+	lua_pushlightuserdata(L, ext);
+	luaL_setfuncs(L, meta, 1);
+	lua_pushliteral(L, "xtable par");
+	lua_setfield(L, -2, "__name");
+	lua_setmetatable(L, -2);
+}
+
+/* After the view: par, userargs. The packet is ext->cur until the call returns. */
 static int luaxtable_push(lua_State *L, void *ctx)
 {
 	struct luaxtable_call *call = ctx;
-	struct xt_action_param *par = call->par;
 
+	call->ext->cur = call->par;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
-	lua_pushboolean(L, par->hotdrop);
-	lua_setfield(L, -2, "hotdrop");
-	lua_pushinteger(L, par->thoff);
-	lua_setfield(L, -2, "thoff");
-	lua_pushinteger(L, par->fragoff);
-	lua_setfield(L, -2, "fragoff");
-	lua_pushinteger(L, xt_hooknum(par));
-	lua_setfield(L, -2, "hooknum");
-	lua_pushinteger(L, xt_family(par));
-	lua_setfield(L, -2, "family");
 	luaxtable_pushargs(L, call->ext, call->info);
 	return 2;
+}
+
+/* par shows no packet once the call is over: a script may keep par. */
+static void luaxtable_done(void *ctx)
+{
+	struct luaxtable_call *call = ctx;
+
+	call->ext->cur = NULL;
 }
 
 static void luaxtable_matchresult(lua_State *L, void *ctx)
@@ -124,10 +263,6 @@ static void luaxtable_matchresult(lua_State *L, void *ctx)
 	struct luaxtable_call *call = ctx;
 
 	call->match = lua_toboolean(L, -1);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
-	lua_getfield(L, -1, "hotdrop");
-	call->par->hotdrop = lua_toboolean(L, -1);
-	lua_pop(L, 2);
 }
 
 /*
@@ -177,6 +312,7 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 		.push = luaxtable_push,
 		.nresults = 1,
 		.result = luaxtable_matchresult,
+		.done = luaxtable_done,
 		.ctx = &ctx,
 	};
 	bool match = false;
@@ -207,6 +343,7 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 		.push = luaxtable_push,
 		.nresults = 1,
 		.result = luaxtable_targetresult,
+		.done = luaxtable_done,
 		.ctx = &ctx,
 	};
 	unsigned int verdict = XT_CONTINUE;
@@ -431,7 +568,7 @@ struct luaxtable_opts {
 	u16 proto;
 	unsigned int hooks;
 	int fnix;			/* stack index of match or target */
-	int checkref, destroyref, parref;
+	int checkref, destroyref;
 };
 
 static lua_Integer luaxtable_optinteger(lua_State *L, const char *field, lua_Integer def,
@@ -496,19 +633,6 @@ static void luaxtable_checkopts(lua_State *L, struct luaxtable_opts *o)
 	o->fnix = lua_gettop(L);
 	o->checkref = luaxtable_optfunction(L, "checkentry", false);
 	o->destroyref = luaxtable_optfunction(L, "destroy", false);
-	lua_createtable(L, 0, 5);
-	/* The keys exist from now on: refilling them per packet allocates nothing. */
-	lua_pushboolean(L, false);
-	lua_setfield(L, -2, "hotdrop");
-	lua_pushinteger(L, 0);
-	lua_setfield(L, -2, "thoff");
-	lua_pushinteger(L, 0);
-	lua_setfield(L, -2, "fragoff");
-	lua_pushinteger(L, 0);
-	lua_setfield(L, -2, "hooknum");
-	lua_pushinteger(L, 0);
-	lua_setfield(L, -2, "family");
-	o->parref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 /*
@@ -591,6 +715,8 @@ static int luaxtable_pbind(lua_State *L)
 {
 	struct luaxtable *ext = lua_touserdata(L, 1);
 
+	luaxtable_newpar(L, ext);
+	ext->parref = luaL_ref(L, LUA_REGISTRYINDEX);
 	luapacket_bind(L, &ext->packet, 2, ext->label);
 	return 0;
 }
@@ -644,7 +770,6 @@ static int luaxtable_new(lua_State *L, bool target)
 			list_add(&ext->list, &luaxtable_list);
 		ext->checkref = o.checkref;
 		ext->destroyref = o.destroyref;
-		ext->parref = o.parref;
 		ext->gen++;
 		object->private = ext;
 		if (!ext->registered) {

@@ -177,6 +177,8 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 	status = lua_pcall(L, 1, 0, 0);
 	luapacket_watch_end(w, L);
 	luadata_clear(p->view);
+	if (call->done)
+		call->done(call->ctx);
 	if (status == LUA_OK)
 		return 0;
 	atomic64_inc(&p->errors);

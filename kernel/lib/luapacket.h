@@ -45,6 +45,8 @@ struct luapacket_call {
 	int nresults;
 	/* Reads the nresults results (at -nresults..-1). Protected: may raise. */
 	void (*result)(lua_State *L, void *ctx);
+	/* After the call, whatever its outcome, still under the runtime's lock. */
+	void (*done)(void *ctx);
 	void *ctx;
 };
 
