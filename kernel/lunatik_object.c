@@ -185,11 +185,15 @@ EXPORT_SYMBOL_GPL(lunatik_newobject);
 /* Returns the object of the userdata at ix if it is a Lunatik object, else NULL. */
 lunatik_object_t *lunatik_testobject(lua_State *L, int ix)
 {
-	lunatik_object_t **pobject = lua_touserdata(L, ix);
+	lunatik_object_t **pobject;
 	lunatik_object_t *object;
 	int found;
 
-	if (!pobject || !*pobject || !lua_getmetatable(L, ix))
+	/* lua_touserdata() returns a light userdata's pointer too: never read that. */
+	if (lua_type(L, ix) != LUA_TUSERDATA)
+		return NULL;
+	pobject = lua_touserdata(L, ix);
+	if (!*pobject || !lua_getmetatable(L, ix))
 		return NULL;
 	object = *pobject;
 	found = lunatik_getclass(L, object->class);
