@@ -144,15 +144,51 @@ function dns.message(data, proto, thoff, limit, port, dir)
 end
 
 --[[
+maybedns(data, off, dir, port): false when the packet at off certainly
+carries no DNS message for port, from as few reads as can tell: the port
+where the transport header is when no IPv6 extension header is in the
+way. Most packets are not DNS, and this is all they cost dns.locate.
+]]
+local function maybedns(data, off, dir, port)
+	local limit = #data
+	if off < 0 or off >= limit then
+		return false
+	end
+	local first = data:getbyte(off)
+	local thoff
+	if first >> 4 == 4 then
+		thoff = off + (first & 0x0f) * 4
+	elseif first >> 4 == 6 then
+		if off + 40 > limit then
+			return false
+		end
+		local proto = data:getbyte(off + 6)
+		if proto ~= IPPROTO_UDP and proto ~= IPPROTO_TCP then
+			return IPV6_EXT[proto] == true	-- dns.ip walks those
+		end
+		thoff = off + 40
+	else
+		return false
+	end
+	local portoff = dir == "src" and thoff or thoff + 2
+	return portoff + 2 <= limit and data:getbyte(portoff + 1) == port & 0xff and
+		data:getbyte(portoff) == port >> 8
+end
+
+--[[
 dns.locate(data, off, dir [, port]): dns.ip then dns.message.
 Returns msg, msglimit, version, proto, thoff; nil when the packet carries no DNS.
 ]]
 function dns.locate(data, off, dir, port)
+	port = port or dns.PORT
+	if not maybedns(data, off, dir, port) then
+		return nil
+	end
 	local version, proto, thoff, iplimit = dns.ip(data, off)
 	if not version then
 		return nil
 	end
-	local msg, msglimit = dns.message(data, proto, thoff, iplimit, port or dns.PORT, dir)
+	local msg, msglimit = dns.message(data, proto, thoff, iplimit, port, dir)
 	if not msg then
 		return nil
 	end

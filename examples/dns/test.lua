@@ -119,6 +119,28 @@ do
 	local frag = data(ipv4(CLIENT, SERVER, 17, ("x"):rep(30)):sub(1, 6) .. "\0\10" ..
 		ipv4(CLIENT, SERVER, 17, ("x"):rep(30)):sub(9))
 	expect("later fragments are not parsed", nil, (dns.locate(frag, 0, "dst")))
+
+	-- the quick look at the port turns other traffic away, and only that
+	expect("udp to another port", nil, (dns.locate(data(udp(CLIENT, SERVER, 40000, 5353, m)), 0, "dst")))
+	expect("udp to port 53 + 256", nil, (dns.locate(data(udp(CLIENT, SERVER, 40000, 53 + 256, m)), 0, "dst")))
+	expect("an answer is located from its source port", 28,
+		(dns.locate(data(udp(SERVER, CLIENT, 53, 40000, m)), 0, "src")))
+	expect("another port given", 28, (dns.locate(data(udp(CLIENT, SERVER, 40000, 5353, m)), 0, "dst", 5353)))
+	local v6other = v6:sub(1, 40) .. "\156\64\0\54" .. v6:sub(45)
+	expect("ipv6 to another port", nil, (dns.locate(data(v6other), 0, "dst")))
+	local hbh = "\96\0\0\0" .. be16(8 + 8 + #m) .. "\0\64" .. ("\0"):rep(32) ..
+		"\17\0\0\0\0\0\0\0" .. "\156\64\0\53" .. be16(8 + #m) .. "\0\0" .. m
+	local dh = data(hbh)
+	local mh, lh = dns.locate(dh, 0, "dst")
+	expect("ipv6 behind a hop-by-hop header is still located", "github.com", mh and (dns.question(dh, mh, lh)))
+	local icmp6 = "\96\0\0\0" .. be16(8) .. "\58\64" .. ("\0"):rep(32) .. "\128\0\0\0\0\0\0\0"
+	expect("icmpv6", nil, (dns.locate(data(icmp6), 0, "dst")))
+	local whole = udp(CLIENT, SERVER, 40000, 53, m)
+	for _, n in ipairs({1, 19, 20, 22, 23, 24}) do
+		expect("ipv4 cut at " .. n .. " bytes", nil, (dns.locate(data(whole:sub(1, n)), 0, "dst")))
+	end
+	expect("ipv6 cut at 39 bytes", nil, (dns.locate(data(v6:sub(1, 39)), 0, "dst")))
+	expect("not IP", nil, (dns.locate(data("\32" .. whole:sub(2)), 0, "dst")))
 end
 
 -- malformed input never raises
