@@ -1,7 +1,9 @@
 #!/bin/bash
 # Packet-path bench, run in the guest by tests/vm/bench/run (which stages it
 # as a test beside udpblast, nfnull.ko, libxt_luabench.so, lua/ and
-# bench.conf). UDP from the root namespace to a receiver in a namespace over
+# bench.conf). Each case puts CALLS hooks or rules in the packet's way
+# (bench.conf; 1 unless --calls), so that one call's cost can be lifted
+# above the emulator's noise. UDP from the root namespace to a receiver in a namespace over
 # veth, for each case below; every case is measured ROUNDS times and the
 # rounds are interleaved (a b c d e f, a b c ...), so that a slow stretch of
 # the emulator hits every case alike. Every measurement gets a fresh
@@ -10,7 +12,7 @@
 # vm-timeout: @TIMEOUT@
 set -euo pipefail
 cd "$(dirname "$0")"
-# PACKETS, ROUNDS
+# PACKETS, ROUNDS, CALLS, CLOCK (icount: a guest nanosecond is an instruction)
 . ./bench.conf
 
 NS=bench-rx
@@ -18,8 +20,10 @@ ADDR=10.77.0.2
 PORT=9000
 SIZE=64
 LUA_DIR=/lib/modules/lua
+# the receiver on the second CPU when there is one
+RXCPU=$(($(nproc) > 1 ? 1 : 0))
 XTDIR=$(pkg-config --variable=xtlibdir xtables)
-CASES=(a b c d e f)
+CASES=(a b c d e f g)
 declare -A TITLE=(
 	[a]="no rule or hook"
 	[b]="empty native hook (nfnull.ko)"
@@ -27,6 +31,7 @@ declare -A TITLE=(
 	[d]="Lua xtables match, false (legacy)"
 	[e]="Lua xtables match, false (nft)"
 	[f]="dnsblock match, non-DNS (legacy)"
+	[g]="native match -m mark, false (legacy)"
 )
 declare -A PPS=() GOT=()
 problems=()
@@ -52,10 +57,11 @@ problem() {
 
 install -d "$LUA_DIR/bench"
 install -m 0644 lua/*.lua "$LUA_DIR/bench/"
+echo "return $CALLS" >"$LUA_DIR/bench/calls.lua"
 install -m 0644 libxt_luabench.so "$XTDIR/"
 # Load everything up front: no measured case pays for loading a module.
 lunatik load
-modprobe -a veth x_tables ip_tables iptable_filter nf_tables nft_compat
+modprobe -a veth x_tables ip_tables iptable_filter nf_tables nft_compat xt_mark
 
 ns_up() {
 	ip netns add $NS
@@ -85,6 +91,13 @@ rule_packets() {
 	in_ns "$1" -L INPUT -n -v -x | awk 'NR == 3 { print $1 }'
 }
 
+# rules CMD MATCH...: CALLS rules "-m MATCH... -j DROP" in the namespace's INPUT.
+rules() {
+	local ipt=$1 i
+	shift
+	for i in $(seq "$CALLS"); do in_ns "$ipt" -A INPUT -m "$@" -j DROP; done
+}
+
 # case_on X / case_off X ROUND RECEIVED: put case X in place, check that it
 # saw the packets, take it away.
 nfnull_before=0
@@ -92,18 +105,19 @@ case_on() {
 	case $1 in
 	a) ;;
 	b)
-		insmod ./nfnull.ko
+		insmod ./nfnull.ko hooks="$CALLS"
 		nfnull_before=$(cat /sys/module/nfnull/parameters/calls) ;;
 	c) in_ns lunatik run bench/luahook false ;;
 	d)
 		lunatik run bench/luabench false
-		in_ns iptables-legacy -A INPUT -m luabench -j DROP ;;
+		rules iptables-legacy luabench ;;
 	e)
 		lunatik run bench/luabench false
-		in_ns iptables-nft -A INPUT -m luabench -j DROP ;;
+		rules iptables-nft luabench ;;
 	f)
 		lunatik run examples/dnsblock/dnsblock false
-		in_ns iptables-legacy -A INPUT -m dnsblock -j DROP ;;
+		rules iptables-legacy dnsblock ;;
+	g) rules iptables-legacy mark --mark 0x1b ;;
 	esac
 }
 case_off() {
@@ -112,15 +126,16 @@ case_off() {
 	a) ;;
 	b)
 		n=$(($(cat /sys/module/nfnull/parameters/calls) - nfnull_before))
-		[ "$n" -ge "$got" ] || problem "($x) round $r: nfnull saw $n packets, the receiver $got"
+		[ "$n" -ge $((got * CALLS)) ] ||
+			problem "($x) round $r: nfnull's $CALLS hooks saw $n packets, the receiver $got"
 		rmmod nfnull ;;
 	c)
 		lunatik list | grep -qx 'bench/luahook' || problem "($x) round $r: the hook's script is not running"
 		lunatik stop bench/luahook ;;
-	d | e | f)
+	d | e | f | g)
 		[ "$x" != e ] || ipt=iptables-nft
 		# the match said false to every packet: no rule hit, and (legacy
-		# counts its policy) every packet went by the rule to the policy
+		# counts its policy) every packet went by the rules to the policy
 		n=$(rule_packets $ipt)
 		[ "$n" = 0 ] || problem "($x) round $r: the rule matched $n packets"
 		if [ $ipt = iptables-legacy ]; then
@@ -128,7 +143,10 @@ case_off() {
 			[ "${n:-0}" -ge "$got" ] || problem "($x) round $r: policy counted ${n:-none}, the receiver $got"
 		fi
 		in_ns $ipt -F INPUT
-		if [ $x = f ]; then lunatik stop examples/dnsblock/dnsblock; else lunatik stop bench/luabench; fi ;;
+		case $x in
+		d | e) lunatik stop bench/luabench ;;
+		f) lunatik stop examples/dnsblock/dnsblock ;;
+		esac ;;
 	esac
 }
 
@@ -139,7 +157,7 @@ case_off() {
 measure() {
 	local count=$1 out=/tmp/bench-rx.out rx rc=0
 	: >$out
-	in_ns ./udpblast -c 1 recv $PORT "$count" 2000 >$out &
+	in_ns ./udpblast -c "$RXCPU" recv $PORT "$count" 2000 >$out &
 	rx=$!
 	for _ in $(seq 100); do grep -q ready $out && break; sleep 0.05; done
 	./udpblast -c 0 send $ADDR $PORT "$count" $SIZE >/tmp/bench-tx.out
@@ -150,7 +168,8 @@ measure() {
 	[ $rc -eq 0 ] || [ $rc -eq 2 ] || problem "receiver exited $rc"
 }
 
-echo "kernel $(uname -r), $(nproc) CPUs; $PACKETS packets of $SIZE bytes per measurement, $ROUNDS rounds"
+echo "kernel $(uname -r), $(nproc) CPUs; $PACKETS packets of $SIZE bytes per measurement," \
+	"$ROUNDS rounds, $CALLS hooks or rules per case, clock: $CLOCK"
 # Warm up (ARP, page cache, first-use paths) and discard.
 ns_up
 measure $((PACKETS / 4))
@@ -186,8 +205,8 @@ stats() {
 }
 
 echo
-printf '%-38s %10s %17s %8s %9s\n' case "median pps" "min..max" "vs (a)" "+us/pkt"
-declare -A MED=()
+printf '%-38s %10s %17s %7s %9s %9s\n' case "median pps" "min..max" "vs (a)" "+us/pkt" "+us/call"
+declare -A MED=() US=()
 for x in "${CASES[@]}"; do
 	stats "${PPS[$x]}"
 	MED[$x]=$med
@@ -196,12 +215,18 @@ base=${MED[a]}
 [ "$base" -gt 0 ] || { problem "no baseline rate"; base=1; }
 for x in "${CASES[@]}"; do
 	stats "${PPS[$x]}"
-	printf '%-38s %10d %17s %8s %9s\n' "($x) ${TITLE[$x]}" "$med" "$min..$max" \
+	# what one hook or rule adds to a packet, in microseconds
+	US[$x]=$(awk -v m="$med" -v b="$base" -v n="$CALLS" 'BEGIN { if (m > 0) printf "%.2f", (1e6 / m - 1e6 / b) / n; else print "-" }')
+	printf '%-38s %10d %17s %7s %9s %9s\n' "($x) ${TITLE[$x]}" "$med" "$min..$max" \
 		"$(awk -v m="$med" -v b="$base" 'BEGIN { printf "%.2f", m / b }')" \
-		"$(awk -v m="$med" -v b="$base" 'BEGIN { if (m > 0) printf "%+.2f", 1e6 / m - 1e6 / b; else print "-" }')"
+		"$(awk -v m="$med" -v b="$base" 'BEGIN { if (m > 0) printf "%+.2f", 1e6 / m - 1e6 / b; else print "-" }')" \
+		"${US[$x]}"
 done
-ratio() { awk -v p="${MED[$1]}" -v q="${MED[$2]}" 'BEGIN { printf "%.2f", (q > 0 ? p / q : 0) }'; }
-echo "(c)/(b) = $(ratio c b)   (d)/(b) = $(ratio d b)   (e)/(b) = $(ratio e b)   (f)/(b) = $(ratio f b)"
+# per call: a Lua hook against an empty C hook, a Lua match against a C match
+# and against a Lua hook
+per() { awk -v p="${US[$1]}" -v q="${US[$2]}" 'BEGIN { if (q > 0) printf "%.2f", p / q; else print "-" }'; }
+echo "per call: (c)/(b) = $(per c b)   (d)/(g) = $(per d g)   (d)/(c) = $(per d c)   (e)/(c) = $(per e c)"
+[ "$CLOCK" != icount ] || echo "icount: +us are thousands of instructions (+us/call 1.00 = 1000 instructions a call)"
 echo "BENCH kernel=$(uname -r) packets=$PACKETS rounds=$ROUNDS" \
 	"$(for x in "${CASES[@]}"; do printf '%s=%s ' $x "${MED[$x]}"; done)"
 echo "rates per round (pps): $(for x in "${CASES[@]}"; do printf '%s=[%s] ' $x "${PPS[$x]% }"; done)"
