@@ -70,20 +70,22 @@ lunatik run xt_par false
 # send4/send6: three UDP datagrams to the discard port over lo.
 send4() { for _ in 1 2 3; do echo x | socat -u - UDP:127.0.0.1:9 2>/dev/null || true; done; }
 send6() { for _ in 1 2 3; do echo x | socat -u - UDP6:[::1]:9 2>/dev/null || true; done; }
+# add ARGS...: an OUTPUT rule for those datagrams, with $ipt.
+add() { $ipt -A OUTPUT -o lo -p udp --dport 9 "$@"; }
 # count CMD N: packets of OUTPUT rule N.
 count() { $1 -L OUTPUT -v -n -x | awk -v n="$2" 'NR == n + 2 { print $1 }'; }
 
 for b in legacy nft; do
 	for v in 4 6; do
 		if [ $v = 4 ]; then ipt=iptables-$b send=send4; else ipt=ip6tables-$b send=send6; fi
-		$ipt -A OUTPUT -o lo -p udp --dport 9 -m dnsblock --domain fields$v -j ACCEPT
+		add -m dnsblock --domain fields$v -j ACCEPT
 		$send
 		expect "$b IPv$v: thoff, fragoff, hooknum, family, hotdrop and pairs" 3 "$(count $ipt 1)"
 		$ipt -F OUTPUT
 	done
 	ipt=iptables-$b
 
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -m dnsblock --domain own -j ACCEPT
+	add -m dnsblock --domain own -j ACCEPT
 	send4
 	expect "$b: the script's own keys are kept in par" 3 "$(count $ipt 1)"
 	$ipt -F OUTPUT
@@ -91,21 +93,21 @@ for b in legacy nft; do
 	# hotdrop drops at once: the rule after it never sees the packet (the
 	# match's own rule has no target, and counts under legacy only: nft
 	# stops the rule before its counter)
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -m dnsblock --domain hotdrop
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -j ACCEPT
+	add -m dnsblock --domain hotdrop
+	add -j ACCEPT
 	send4
 	expect "$b: hotdrop drops the packet" 0 "$(count $ipt 2)"
 	$ipt -F OUTPUT
 
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -m dnsblock --domain readonly -j ACCEPT
+	add -m dnsblock --domain readonly -j ACCEPT
 	send4
 	expect "$b: writing a read-only field fails the match" 0 "$(count $ipt 1)"
 	$ipt -F OUTPUT
 
 	# the match keeps par (no target: the rule only counts), the target looks at it
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -m dnsblock --domain own
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -j dnsdoctor
-	$ipt -A OUTPUT -o lo -p udp --dport 9 -j ACCEPT
+	add -m dnsblock --domain own
+	add -j dnsdoctor
+	add -j ACCEPT
 	send4
 	expect "$b: a kept par shows no packet" "3 3 0" "$(count $ipt 1) $(count $ipt 2) $(count $ipt 3)"
 	$ipt -F OUTPUT
