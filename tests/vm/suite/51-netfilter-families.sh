@@ -84,8 +84,9 @@ wait_ready() { for _ in $(seq 100); do [ "$(ready)" -gt "$1" ] && break; sleep 0
 session() { local n; n=$(ready); { echo "rt = lunatik.runtime('nftest/families', false)"; wait_ready "$n"; "$@" >/dev/null 2>&1 || true; echo 'return rt:resume()'; echo 'rt:stop()'; } | in_ns lunatik 2>&1; }
 expect "every family saw its packets" "arp bridge egress inet4 inet6 inetingress ingress ipv4 ipv6" "$(session traffic)"
 ping -c 1 -W 1 127.0.0.1 >/dev/null
-expect "not the packets of another namespace" "" "$(session ping -c 1 -W 1 127.0.0.1)"
-expect "but those of its own" "loopback" "$(session in_ns ping -c 1 -W 1 127.0.0.1)"
+# Only the loopback mark tells: the bridge's neighbours may ARP meanwhile.
+expect "not the packets of another namespace" "" "$(session ping -c 1 -W 1 127.0.0.1 | grep -ow loopback || true)"
+expect "but those of its own" "loopback" "$(session in_ns ping -c 1 -W 1 127.0.0.1 | grep -ow loopback || true)"
 
 # A device hook goes with its device, and the script stops cleanly after.
 put_script nftest/devgone <<'EOF2'
