@@ -124,6 +124,31 @@ do {									\
 } while (0)
 
 /*
+ * Every call from the kernel into Lua goes through one of these: lua_pcall
+ * (no message handler) under the runtime's budget, with the runtime locked
+ * (from a lunatik_run() handler). They return lua_pcall's status; an
+ * exhausted budget is a Lua error whose message says which limit ended it.
+ *
+ * lunatik_pcall(): a call the kernel makes on its own (packet, xtables,
+ * notifier, device callbacks, resume()). In a non-sleepable runtime it
+ * may take budget_steps steps and budget_ms milliseconds (parameters of
+ * lunatik.ko; "budget exhausted (N steps|ms)"), whatever the script does:
+ * finalizers, coroutines and long library loops count too. In a sleepable
+ * runtime it may take budget_steps steps, yields the CPU as it runs and
+ * ends with "interrupted" when the calling task gets a signal.
+ *
+ * lunatik_pcall_interruptible(): a call on behalf of a task that a user or
+ * kthread_stop() can interrupt (the lunatik command, a runtime's thread):
+ * in a sleepable runtime no step limit, only yielding and signals; in a
+ * non-sleepable runtime the same as lunatik_pcall().
+ *
+ * A nested call runs under the budget of the call it is part of. Non-
+ * sleepable runtimes must be called with preemption off (their spinlock).
+ */
+int lunatik_pcall(lua_State *L, int nargs, int nresults);
+int lunatik_pcall_interruptible(lua_State *L, int nargs, int nresults);
+
+/*
  * A task that runs inside a runtime for long, holding its lock (a kernel
  * thread of the thread library). Closing the runtime would wait for that
  * lock forever, so lunatik_close() first detaches the task and calls its

@@ -26,15 +26,24 @@ static int __init lunatik_init(void)
 	lunatik_wq = alloc_workqueue("lunatik", 0, 0);
 	if (!lunatik_wq)
 		return -ENOMEM;
+	ret = lunatik_budgetinit();
+	if (ret)
+		goto nobudget;
 	ret = lunatik_register_lib(&lunatik_corelib);
 	if (ret)
-		destroy_workqueue(lunatik_wq);
+		goto nolib;
+	return 0;
+nolib:
+	lunatik_budgetexit();
+nobudget:
+	destroy_workqueue(lunatik_wq);
 	return ret;
 }
 
 static void __exit lunatik_exit(void)
 {
 	lunatik_unregister_lib(&lunatik_corelib);
+	lunatik_budgetexit();
 	destroy_workqueue(lunatik_wq);
 }
 

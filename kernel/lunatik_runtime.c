@@ -30,9 +30,6 @@ MODULE_PARM_DESC(memory_limit, "bytes a runtime's Lua state may allocate");
 /* Leave this much of a task stack untouched for interrupts. */
 #define LUNATIK_STACK_FLOOR	(4 << 10)
 
-/* Instructions between two checks for signals in sleepable runtimes. */
-#define LUNATIK_HOOK_COUNT	1000
-
 const char lunatik_resumekey;
 /* Registry key of the function the script returned, as threads run it. */
 static const char lunatik_entrykey;
@@ -49,8 +46,12 @@ static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		s->used -= osize;
 		return NULL;
 	}
-	if (nsize > osize && s->used - osize + nsize > s->limit)
-		return NULL;
+	if (nsize > osize) {
+		if (s->used - osize + nsize > s->limit)
+			return NULL;
+		/* Copying and clearing cost time too: they count in the budget. */
+		s->limits.ticks -= (nsize - osize) >> LUNATIK_BUDGET_BYTESHIFT;
+	}
 	/* No warning on failure: Lua raises "not enough memory". */
 	p = krealloc(ptr, nsize, s->gfp | __GFP_NOWARN);
 	if (p)
@@ -74,8 +75,8 @@ void lunatik_enter(lua_State *L)
 			budget = room > LUNATIK_STACK_ERROR + LUNATIK_STACK_FLOOR ?
 				 room - LUNATIK_STACK_ERROR - LUNATIK_STACK_FLOOR : 0;
 	}
-	s->stack.soft = sp - budget;
-	s->stack.hard = s->stack.soft - LUNATIK_STACK_ERROR;
+	s->limits.soft = sp - budget;
+	s->limits.hard = s->limits.soft - LUNATIK_STACK_ERROR;
 }
 EXPORT_SYMBOL_GPL(lunatik_enter);
 
@@ -96,19 +97,6 @@ bool lunatik_sleepable(lua_State *L)
 	return lunatik_stateof(L)->sleep;
 }
 EXPORT_SYMBOL_GPL(lunatik_sleepable);
-
-/* Process context: let others run, and let the user interrupt a runaway script. */
-static void lunatik_hook(lua_State *L, lua_Debug *ar)
-{
-	/* Coroutines of packet runtimes inherit the hook from loading: drop it. */
-	if (!in_task() || in_atomic() || irqs_disabled()) {
-		lua_sethook(L, NULL, 0, 0);
-		return;
-	}
-	cond_resched();
-	if (signal_pending(current))
-		luaL_error(L, "interrupted");
-}
 
 static int lunatik_print(lua_State *L)
 {
@@ -178,6 +166,8 @@ static int lunatik_loadscript(lua_State *L)
 		lua_xmove(L, co, 1);
 		lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_resumekey);
 	}
+	/* Finalizers of what loading left run now, under the loading's budget. */
+	lua_gc(L, LUA_GCCOLLECT);
 	return 0;
 }
 
@@ -198,9 +188,10 @@ static void lunatik_closestate(struct lunatik_state *s)
 {
 	lua_State *L = s->L;
 
-	/* Finalizers run now: in process context, with room to allocate. */
+	/* Finalizers run now: in process context, with room to allocate, on a budget. */
 	s->gfp = GFP_KERNEL;
 	lunatik_enter(L);
+	lunatik_budgetbegin(s, true, true);
 	lua_close(L);
 	lunatik_putmodules(s);
 	kfree(s);
@@ -273,10 +264,10 @@ int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sle
 	*(struct lunatik_state **)lua_getextraspace(L) = s;
 
 	lunatik_enter(L);
-	lua_sethook(L, lunatik_hook, LUA_MASKCOUNT, LUNATIK_HOOK_COUNT);
 	lua_pushcfunction(L, lunatik_loadscript);
 	lua_pushlightuserdata(L, (void *)script);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+	/* On behalf of the task that asked for it: ends on its signals, sleepable or not. */
+	if (lunatik_pcallbudget(L, 1, 0, false, true) != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 
 		snprintf(err, errlen, "%s", msg ? msg : "error object is not a string");
@@ -284,10 +275,6 @@ int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sle
 		lunatik_putobject(runtime);
 		return -ENOEXEC;
 	}
-	/* Runtimes that packets call must never sleep, even to check for signals. */
-	if (!sleep)
-		lua_sethook(L, NULL, 0, 0);
-	lua_gc(L, LUA_GCCOLLECT);
 
 	lunatik_lock(runtime);
 	s->gfp = runtime->gfp;

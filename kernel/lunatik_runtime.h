@@ -11,9 +11,25 @@
 #define LUNATIK_SCRIPT_MAX	200
 #define LUNATIK_ERROR_MAX	512
 
+/* The budget of the call that runs in a state now (lunatik_budget.c). */
+struct lunatik_budget {
+	unsigned int depth;		/* 0: no budgeted call runs */
+	bool yield;			/* process context: cond_resched() and signals */
+	bool exhausted;			/* every check raises until the call returns */
+	bool timedout;			/* set by this CPU's watchdog */
+	long steps;			/* the call's budget, for the message */
+	long left;			/* steps left besides the current chunk */
+	long chunk;			/* what ticks was last set to */
+	long interval;			/* steps between two checks */
+	struct lunatik_state *outer;	/* the call this one interrupted on this CPU */
+	unsigned long outerdeadline;
+	char why[48];			/* the error of an exhausted budget */
+};
+
 /* What a runtime's Lua state knows of itself; its extra space points here. */
 struct lunatik_state {
-	struct luak_stack stack;	/* first: Lua's stack guard reads it */
+	struct luak_limits limits;	/* first: Lua's stack guard and budget read it */
+	struct lunatik_budget budget;
 	lunatik_object_t *runtime;	/* NULL once released, see lunatik_releaseruntime */
 	bool sleep;
 	gfp_t gfp;			/* what the allocator uses now */
@@ -39,6 +55,16 @@ int lunatik_openrequire(lua_State *L);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);
 int lunatik_resume(lua_State *L);
+
+/* lunatik_budget.c */
+int lunatik_budgetinit(void);
+void lunatik_budgetexit(void);
+void lunatik_budgetbegin(struct lunatik_state *s, bool bounded, bool yield);
+void lunatik_budgetend(struct lunatik_state *s);
+int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, bool yield);
+bool lunatik_budgetbounded(lua_State *L);
+/* Bytes allocated that count as one step. */
+#define LUNATIK_BUDGET_BYTESHIFT	6
 extern struct workqueue_struct *lunatik_wq;
 
 #endif

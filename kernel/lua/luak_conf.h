@@ -84,14 +84,33 @@
  * network path in softirq). Each state points, through its extra space,
  * at limits that the host sets when it enters Lua; C recursion below
  * 'soft' raises "C stack overflow", below 'hard' a plain error.
+ *
+ * The budget: Lua counts steps down in 'ticks' (a call of a Lua function,
+ * a backward jump, a unit of work in a library loop: patches/0002) and
+ * the host's allocator charges allocated bytes there too. Below zero,
+ * luak_overbudget() asks the host (luak_budgetcheck), which refills
+ * 'ticks' and returns NULL to go on, or returns the error to raise. The
+ * extra space is copied into every coroutine, so all the threads of a
+ * state share one count, with or without debug hooks (finalizers).
  */
-struct luak_stack {
+struct luak_limits {
 	unsigned long soft;
 	unsigned long hard;
+	long ticks;
 };
-#define luak_stackof(L)	(*(struct luak_stack **)((char *)(L) - sizeof(void *)))
+#define luak_limitsof(L)	(*(struct luak_limits **)((char *)(L) - sizeof(void *)))
 #define luak_sp()	((unsigned long)__builtin_frame_address(0))
-#define luai_cstacklow(L)	(luak_sp() < luak_stackof(L)->soft)
-#define luai_cstackhard(L)	(luak_sp() < luak_stackof(L)->hard)
+#define luai_cstacklow(L)	(luak_sp() < luak_limitsof(L)->soft)
+#define luai_cstackhard(L)	(luak_sp() < luak_limitsof(L)->hard)
+
+struct lua_State;
+const char *luak_budgetcheck(struct lua_State *L);	/* the host's */
+void luak_overbudget(struct lua_State *L);		/* raises what the host says */
+/* Charges n steps; only where Lua may raise an error. */
+#define luai_budget(L, n)						\
+	do {								\
+		if (__builtin_expect((luak_limitsof(L)->ticks -= (n)) < 0, 0))	\
+			luak_overbudget(L);				\
+	} while (0)
 
 #endif
