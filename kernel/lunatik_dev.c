@@ -108,7 +108,8 @@ static int lunatik_request(lua_State *L, struct lunatik_request *req)
 
 	lua_pushcfunction(L, lunatik_exec);
 	lua_pushlightuserdata(L, req);
-	status = lua_pcall(L, 1, 1, 0);
+	/* Until it returns or the lunatik command gets a signal (Ctrl-C, SIGTERM). */
+	status = lunatik_pcall_interruptible(L, 1, 1);
 	text = lua_tolstring(L, -1, &len);
 	if (!text) {
 		text = "error object is not a string";
@@ -118,15 +119,24 @@ static int lunatik_request(lua_State *L, struct lunatik_request *req)
 				status == LUA_OK ? LUNATIK_REPLY_OK : LUNATIK_REPLY_ERR, text, len);
 }
 
+static int lunatik_collect(lua_State *L)
+{
+	lua_gc(L, LUA_GCCOLLECT);
+	return 0;
+}
+
 /*
  * The session's globals go with it, now rather than at some later
- * collection: runtimes it created and still held stop when it ends.
+ * collection: runtimes it created and still held stop when it ends. Its
+ * finalizers run on a budget: the file may close in an exiting task.
  */
 static int lunatik_forget(lua_State *L, struct lunatik_session *session)
 {
 	lua_pushnil(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, session);
-	lua_gc(L, LUA_GCCOLLECT);
+	lua_pushcfunction(L, lunatik_collect);
+	if (lunatik_pcall(L, 0, 0) != LUA_OK)
+		pr_notice("closing a session: %s\n", lua_tostring(L, -1) ?: "error");
 	return 0;
 }
 

@@ -31,6 +31,7 @@ struct lunatik_value {
 struct lunatik_transfer {
 	int n;
 	bool failed;			/* the message is value 0 */
+	bool bounded;			/* the caller runs on a step budget: so do we */
 	size_t used;
 	struct lunatik_value v[LUNATIK_RESUME_MAX];
 	char bytes[LUNATIK_RESUME_BYTES];
@@ -180,9 +181,20 @@ static int lunatik_presume(lua_State *L)
 
 static int lunatik_resumehandler(lua_State *L, struct lunatik_transfer *t)
 {
+	int status;
+
 	lua_pushcfunction(L, lunatik_presume);
 	lua_pushlightuserdata(L, t);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+	/*
+	 * A non-sleepable runtime runs under its spinlock: always on a budget.
+	 * A sleepable one yields and sees our signals, with a step limit
+	 * unless our caller may run without one (the lunatik command).
+	 */
+	if (t->bounded)
+		status = lunatik_pcall(L, 1, 0);
+	else
+		status = lunatik_pcall_interruptible(L, 1, 0);
+	if (status != LUA_OK) {
 		size_t len;
 		const char *msg = lua_tolstring(L, -1, &len);
 
@@ -222,6 +234,7 @@ int lunatik_resume(lua_State *L)
 	if (runtime->sleep && lunatik_attached(runtime))
 		return luaL_error(L, "the runtime runs a thread");
 	t = lunatik_newtransfer(L);
+	t->bounded = lunatik_budgetbounded(L);
 	why = lunatik_collect(L, 2, n, t);
 	if (why)
 		return luaL_error(L, "%s", why);

@@ -390,7 +390,7 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 	lua_pushcfunction(L, luaxtable_pcheck);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, info);
-	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+	if (lunatik_pcall(L, 2, 0) == LUA_OK)
 		return 0;
 	pr_warn_ratelimited("%s: checkentry: %s\n", luaxtable_name(ext),
 			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
@@ -424,7 +424,7 @@ static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxt
 	lua_pushcfunction(L, luaxtable_pdestroy);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, info);
-	if (lua_pcall(L, 2, 0, 0) == LUA_OK)
+	if (lunatik_pcall(L, 2, 0) == LUA_OK)
 		return 0;
 	pr_warn_ratelimited("%s: destroy: %s\n", luaxtable_name(ext),
 			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");

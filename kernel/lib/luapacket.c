@@ -8,8 +8,6 @@
 #define pr_fmt(fmt) "luanetfilter: " fmt	/* KBUILD_MODNAME has its folder here */
 
 #include <linux/skbuff.h>
-#include <linux/hrtimer.h>
-#include <linux/percpu.h>
 #include <linux/jiffies.h>
 
 #include "luapacket.h"
@@ -18,91 +16,6 @@
 /* At most 10 log lines per 5 seconds per binding. */
 #define LUAPACKET_LOG_INTERVAL	(5 * HZ)
 #define LUAPACKET_LOG_BURST	10
-
-static unsigned int time_budget_ms = 100;
-module_param(time_budget_ms, uint, 0644);
-MODULE_PARM_DESC(time_budget_ms, "milliseconds a packet callback may run before Lua stops it");
-
-/*
- * The time budget of packet callbacks: a runaway loop in softirq would
- * otherwise hold the CPU until the soft lockup detector panics. Each CPU
- * notes the state it runs a callback in and when that must end; a per-CPU
- * hard-irq timer, which interrupts softirq, checks and sets a Lua hook
- * that raises an error at the next instruction (lua_sethook may be called
- * asynchronously, as lua.c does on SIGINT). The packet path itself only
- * writes two per-CPU words. A loop inside a coroutine the callback resumed
- * is not reached: the hook is set on the callback's own thread.
- */
-#define LUAPACKET_WATCH_PERIOD_MS	10
-
-struct luapacket_watch {
-	lua_State *L;			/* running a callback on this CPU, or NULL */
-	unsigned long deadline;		/* in jiffies */
-	bool armed;
-	struct hrtimer timer;
-};
-
-static DEFINE_PER_CPU(struct luapacket_watch, luapacket_watch);
-
-static void luapacket_stop(lua_State *L, lua_Debug *ar)
-{
-	/* The hook stays: a script that catches this error is stopped again. */
-	luaL_error(L, "time budget exhausted (%d ms)", (int)READ_ONCE(time_budget_ms));
-}
-
-static enum hrtimer_restart luapacket_watchdog(struct hrtimer *timer)
-{
-	struct luapacket_watch *w = container_of(timer, struct luapacket_watch, timer);
-	lua_State *L = READ_ONCE(w->L);
-
-	if (L && time_after(jiffies, READ_ONCE(w->deadline)))
-		lua_sethook(L, luapacket_stop, LUA_MASKCOUNT, 1);
-	hrtimer_forward_now(timer, ms_to_ktime(LUAPACKET_WATCH_PERIOD_MS));
-	return HRTIMER_RESTART;
-}
-
-/* Called with BH off (we hold the runtime's spin_lock_bh): no migration. */
-static struct luapacket_watch *luapacket_watch_begin(lua_State *L)
-{
-	struct luapacket_watch *w = this_cpu_ptr(&luapacket_watch);
-
-	if (unlikely(!w->armed)) {
-		w->armed = true;
-		hrtimer_start(&w->timer, ms_to_ktime(LUAPACKET_WATCH_PERIOD_MS),
-			      HRTIMER_MODE_REL_PINNED_HARD);
-	}
-	WRITE_ONCE(w->deadline, jiffies + msecs_to_jiffies(READ_ONCE(time_budget_ms)));
-	WRITE_ONCE(w->L, L);
-	return w;
-}
-
-static void luapacket_watch_end(struct luapacket_watch *w, lua_State *L)
-{
-	WRITE_ONCE(w->L, NULL);
-	if (unlikely(lua_gethook(L)))
-		lua_sethook(L, NULL, 0, 0);
-}
-
-void luapacket_init(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct luapacket_watch *w = per_cpu_ptr(&luapacket_watch, cpu);
-
-		hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-		w->timer.function = luapacket_watchdog;
-	}
-}
-
-/* Module exit: no callback runs any more. */
-void luapacket_exit(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		hrtimer_cancel(&per_cpu_ptr(&luapacket_watch, cpu)->timer);
-}
 
 void luapacket_bind(lua_State *L, struct luapacket *p, int ix, const char *name)
 {
@@ -167,15 +80,12 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 			 u8 *start, unsigned int len)
 {
 	struct luapacket_ctx ctx = { .p = p, .call = call };
-	struct luapacket_watch *w;
 	int status;
 
 	luadata_reset(p->view, start, len, !call->writable);
 	lua_pushcfunction(L, luapacket_pcall);
 	lua_pushlightuserdata(L, &ctx);
-	w = luapacket_watch_begin(L);
-	status = lua_pcall(L, 1, 0, 0);
-	luapacket_watch_end(w, L);
+	status = lunatik_pcall(L, 1, 0);
 	luadata_clear(p->view);
 	if (call->done)
 		call->done(call->ctx);

@@ -4,7 +4,8 @@
  * targets) call Lua: a callback bound to a non-sleepable runtime, with a
  * data object reused as the view of each packet. Per-packet calls allocate
  * nothing of their own, log Lua errors at a bounded rate and count them.
- * (A per-CPU mode and an instruction budget belong here too.)
+ * Calls run under the core's budget (lunatik_pcall). (A per-CPU mode
+ * belongs here too.)
  *
  * Lives in luanetfilter.ko; xtables glue links against it.
  */
@@ -71,10 +72,6 @@ void luapacket_unbind(lua_State *L, struct luapacket *p);
  * counted in p->errors). The caller then applies its fail verdict.
  */
 int luapacket_call(struct luapacket *p, struct luapacket_call *call);
-
-/* Module init and exit of luanetfilter.ko: the per-CPU time budget watchdogs. */
-void luapacket_init(void);
-void luapacket_exit(void);
 
 /* Process context, may sleep: true where a binding may be (un)registered. */
 static inline bool luapacket_maysleep(void)

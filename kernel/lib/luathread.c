@@ -43,7 +43,8 @@ static int luathread_runtask(lua_State *L, struct luathread *thread)
 
 	if (lunatik_pushentry(L) != LUA_TFUNCTION)
 		return -ENOEXEC;	/* thread.run checked it: not reached */
-	if (lua_pcall(L, 0, 0, 0) == LUA_OK)
+	/* No budget: it runs until it returns or kthread_stop() interrupts it. */
+	if (lunatik_pcall_interruptible(L, 0, 0) == LUA_OK)
 		return 0;
 	/* Asked to stop, the task may end as interrupted: that is no failure. */
 	if (!kthread_should_stop()) {

@@ -595,7 +595,6 @@ static int __init luanetfilter_init(void)
 
 	if (ret)
 		return ret;
-	luapacket_init();
 	ret = lunatik_register_lib(&luanetfilter_lib);
 	if (ret)
 		unregister_netdevice_notifier(&luanetfilter_notifier);
@@ -607,7 +606,6 @@ static void __exit luanetfilter_exit(void)
 {
 	lunatik_unregister_lib(&luanetfilter_lib);
 	unregister_netdevice_notifier(&luanetfilter_notifier);
-	luapacket_exit();
 }
 
 module_init(luanetfilter_init);
