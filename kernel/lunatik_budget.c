@@ -227,13 +227,13 @@ int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, boo
 
 int lunatik_pcall(lua_State *L, int nargs, int nresults)
 {
-	return lunatik_pcallbudget(L, nargs, nresults, true, lunatik_sleepable(L));
+	return lunatik_pcallbudget(L, nargs, nresults, true, lunatik_stateof(L)->sleep);
 }
 EXPORT_SYMBOL_GPL(lunatik_pcall);
 
 int lunatik_pcall_interruptible(lua_State *L, int nargs, int nresults)
 {
-	bool sleep = lunatik_sleepable(L);
+	bool sleep = lunatik_stateof(L)->sleep;
 
 	return lunatik_pcallbudget(L, nargs, nresults, !sleep, sleep);
 }
