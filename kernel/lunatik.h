@@ -143,7 +143,8 @@ do {									\
  * non-sleepable runtime the same as lunatik_pcall().
  *
  * A nested call runs under the budget of the call it is part of. Non-
- * sleepable runtimes must be called with preemption off (their spinlock).
+ * sleepable runtimes must be called with preemption off (their spinlock);
+ * with interrupts off (hard irq) the time backstop cannot fire, steps do.
  */
 int lunatik_pcall(lua_State *L, int nargs, int nresults);
 int lunatik_pcall_interruptible(lua_State *L, int nargs, int nresults);
