@@ -51,4 +51,9 @@ echo "     (${suppressed} 'callbacks suppressed' notes)"
 	{ echo "FAIL no 'callbacks suppressed' note in ${secs}s"; exit 1; }
 lunatik stop examples/dnsblock/nf_dnsblock
 expect "the counter has them all" 1 "$(newlog | grep -c 'dnsblock: stopped after blocking 10001 queries' || true)"
+# The counters through runtime:resume(), for a runtime made in the REPL.
+expect "dnsblock's counter from resume()" 0 \
+	"$(lua 'local rt = lunatik.runtime("examples/dnsblock/nf_dnsblock", false) return rt:resume()')"
+expect "dnsdoctor's counters from resume()" "0	0" \
+	"$(lua 'local rt = lunatik.runtime("examples/dnsdoctor/nf_dnsdoctor", false) return rt:resume()')"
 kernel_clean
