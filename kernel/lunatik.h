@@ -173,6 +173,17 @@ bool lunatik_attached(lunatik_object_t *runtime);	/* sleeps */
 /* Pushes the function the runtime's script returned; returns its Lua type. */
 int lunatik_pushentry(lua_State *L);
 
+/*
+ * Memory a library allocates for a script outside its Lua state (data.new
+ * buffers) counts in the runtime's memory_limit. lunatik_charge() is
+ * called while the runtime runs (its lock held) and returns NULL when size
+ * more bytes would pass the limit. The charge may outlive the runtime:
+ * lunatik_uncharge() gives the bytes back from any context, once.
+ */
+struct lunatik_charge;
+struct lunatik_charge *lunatik_charge(lua_State *L, size_t size);
+void lunatik_uncharge(struct lunatik_charge *charge, size_t size);
+
 /* Libraries that require() finds while their module is loaded. */
 struct lunatik_lib {
 	const char *name;

@@ -34,6 +34,47 @@ const char lunatik_resumekey;
 /* Registry key of the function the script returned, as threads run it. */
 static const char lunatik_entrykey;
 
+/* Bytes charged to a runtime outside its state; kept alive by the state and every holder. */
+struct lunatik_charge {
+	struct kref kref;
+	atomic_long_t bytes;
+};
+
+static inline size_t lunatik_charged(struct lunatik_state *s)
+{
+	return s->charge ? atomic_long_read(&s->charge->bytes) : 0;
+}
+
+static void lunatik_freecharge(struct kref *kref)
+{
+	kfree(container_of(kref, struct lunatik_charge, kref));
+}
+
+struct lunatik_charge *lunatik_charge(lua_State *L, size_t size)
+{
+	struct lunatik_state *s = lunatik_stateof(L);
+
+	if (!s->charge) {
+		s->charge = kzalloc(sizeof(*s->charge), s->gfp | __GFP_NOWARN);
+		if (!s->charge)
+			return NULL;
+		kref_init(&s->charge->kref);
+	}
+	if (size > s->limit || s->used + lunatik_charged(s) > s->limit - size)
+		return NULL;
+	atomic_long_add(size, &s->charge->bytes);
+	kref_get(&s->charge->kref);
+	return s->charge;
+}
+EXPORT_SYMBOL_GPL(lunatik_charge);
+
+void lunatik_uncharge(struct lunatik_charge *charge, size_t size)
+{
+	atomic_long_sub(size, &charge->bytes);
+	kref_put(&charge->kref, lunatik_freecharge);
+}
+EXPORT_SYMBOL_GPL(lunatik_uncharge);
+
 static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct lunatik_state *s = ud;
@@ -47,7 +88,7 @@ static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > osize) {
-		if (s->used - osize + nsize > s->limit)
+		if (s->used - osize + nsize + lunatik_charged(s) > s->limit)
 			return NULL;
 		/* Copying and clearing cost time too: they count in the budget. */
 		s->limits.ticks -= (nsize - osize) >> LUNATIK_BUDGET_BYTESHIFT;
@@ -98,12 +139,24 @@ bool lunatik_sleepable(lua_State *L)
 }
 EXPORT_SYMBOL_GPL(lunatik_sleepable);
 
+/*
+ * print() writes to the kernel log. From a packet hook or another atomic
+ * context, where traffic decides how often it runs, each runtime may print
+ * 10 lines per 5 s (then the kernel logs "lunatik_print: N callbacks
+ * suppressed"); in process context (the REPL, a script loading) every line.
+ */
+#define LUNATIK_PRINT_INTERVAL	(5 * HZ)
+#define LUNATIK_PRINT_BURST	10
+
 static int lunatik_print(lua_State *L)
 {
 	int n = lua_gettop(L);
 	luaL_Buffer b;
 	int i;
 
+	if ((!in_task() || in_atomic() || irqs_disabled()) &&
+	    !__ratelimit(&lunatik_stateof(L)->print_ratelimit))
+		return 0;
 	luaL_buffinit(L, &b);
 	for (i = 1; i <= n; i++) {
 		if (i > 1)
@@ -193,6 +246,9 @@ static void lunatik_closestate(struct lunatik_state *s)
 	lunatik_enter(L);
 	lunatik_budgetbegin(s, true, true);
 	lua_close(L);
+	/* Buffers still charged (shared, or kept by C code) uncharge later. */
+	if (s->charge)
+		kref_put(&s->charge->kref, lunatik_freecharge);
 	lunatik_putmodules(s);
 	kfree(s);
 }
@@ -256,6 +312,7 @@ int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sle
 	s->sleep = sleep;
 	s->runtime = runtime;
 	s->limit = READ_ONCE(memory_limit);
+	ratelimit_state_init(&s->print_ratelimit, LUNATIK_PRINT_INTERVAL, LUNATIK_PRINT_BURST);
 	INIT_LIST_HEAD(&s->modules);
 	L = lua_newstate(lunatik_alloc, s);
 	if (!L)

@@ -4,6 +4,7 @@
 #define LUNATIK_RUNTIME_H
 
 #include <linux/workqueue.h>
+#include <linux/ratelimit.h>
 
 #include "lunatik.h"
 #include "luak_conf.h"
@@ -35,6 +36,8 @@ struct lunatik_state {
 	gfp_t gfp;			/* what the allocator uses now */
 	size_t used;			/* bytes allocated by the state */
 	size_t limit;
+	struct lunatik_charge *charge;	/* memory held for it outside the state; NULL if none yet */
+	struct ratelimit_state print_ratelimit;	/* print() from atomic context */
 	struct list_head modules;	/* module references taken by require() */
 	struct work_struct close_work;	/* lua_close when released in atomic context */
 	lua_State *L;

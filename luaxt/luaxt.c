@@ -53,6 +53,8 @@ static struct xt_option_entry luaxt_options[LUAXT_OPTIONS_MAX + 1];
 /* Registry keys: the description's table, and its options by id. */
 static const char luaxt_optskey;
 static const char luaxt_descrkey;
+/* The option names libxtables points at, out of the description's reach. */
+static const char luaxt_nameskey;
 
 /* Pushes the description's callback name, or returns false if it has none. */
 static bool luaxt_getfn(const char *name)
@@ -330,6 +332,8 @@ static void luaxt_checkoptions(int ix)
 {
 	int i, n;
 
+	/* Nothing left of an earlier call that raised halfway (and was caught). */
+	memset(luaxt_options, 0, sizeof(luaxt_options));
 	if (lua_getfield(L, ix, "options") == LUA_TNIL) {
 		lua_pop(L, 1);
 		lua_newtable(L);
@@ -338,6 +342,8 @@ static void luaxt_checkoptions(int ix)
 	n = (int)luaL_len(L, -1);
 	if (n > LUAXT_OPTIONS_MAX)
 		luaL_error(L, "at most %d options", LUAXT_OPTIONS_MAX);
+	lua_createtable(L, n > 0 ? n : 0, 0);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &luaxt_nameskey);
 	for (i = 0; i < n; i++) {
 		struct xt_option_entry *o = &luaxt_options[i];
 		const char *type = "string";
@@ -345,10 +351,13 @@ static void luaxt_checkoptions(int ix)
 
 		lua_rawgeti(L, -1, i + 1);
 		luaL_checktype(L, -1, LUA_TTABLE);
-		lua_getfield(L, -1, "name");
-		o->name = lua_tostring(L, -1);	/* kept alive by the options table */
-		if (!o->name || !*o->name)
+		/* A string, not a number converted on the stack and then collected. */
+		if (lua_getfield(L, -1, "name") != LUA_TSTRING || !*lua_tostring(L, -1))
 			luaL_error(L, "option %d has no name", i + 1);
+		o->name = lua_tostring(L, -1);
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &luaxt_nameskey);
+		lua_insert(L, -2);
+		lua_rawseti(L, -2, i + 1);	/* the name stays alive there */
 		lua_pop(L, 1);
 		lua_getfield(L, -1, "type");
 		if (!lua_isnil(L, -1))
@@ -396,13 +405,11 @@ static int luaxt_register(lua_State *L, bool target)
 		luaxt_target_reg.family = family;
 		if (lua_getfield(L, 1, "xlate") == LUA_TFUNCTION)
 			luaxt_target_reg.xlate = luaxt_tg_xlate;
-		xtables_register_target(&luaxt_target_reg);
 	} else {
 		luaxt_match_reg.revision = revision;
 		luaxt_match_reg.family = family;
 		if (lua_getfield(L, 1, "xlate") == LUA_TFUNCTION)
 			luaxt_match_reg.xlate = luaxt_mt_xlate;
-		xtables_register_match(&luaxt_match_reg);
 	}
 	lua_pop(L, 1);
 	return 0;
@@ -463,14 +470,21 @@ static void __attribute__((constructor)) luaxt_load(void)
 	if (luaL_loadbuffer(L, luaxt_script, sizeof(luaxt_script) - 1,
 			    "=libxt_" LUAXT_NAME ".lua") != LUA_OK ||
 	    lua_pcall(L, 0, 0, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+
 		/* iptables then says it cannot load the extension. */
-		fprintf(stderr, "%s: %s\n", LUAXT_NAME, lua_tostring(L, -1));
+		fprintf(stderr, "%s: %s\n", LUAXT_NAME, msg ? msg : "error object is not a string");
 		lua_close(L);
 		L = NULL;
 		return;
 	}
+	/* Registered only once the whole description ran: a later error closed the state. */
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luaxt_descrkey) == LUA_TNIL)
 		fprintf(stderr, "%s: libxt_%s.lua calls neither luaxt.match nor luaxt.target\n",
 			LUAXT_NAME, LUAXT_NAME);
+	else if (luaxt_target)
+		xtables_register_target(&luaxt_target_reg);
+	else
+		xtables_register_match(&luaxt_match_reg);
 	lua_pop(L, 1);
 }

@@ -2,9 +2,9 @@
 /*
  * require("xtable"): xtables matches and targets written in Lua.
  *
- * xtable.match{name, revision, family, proto, hooks, match, checkentry,
- * destroy} and xtable.target{..., target, ...} register an extension that
- * iptables and ip6tables (legacy and nft) rules can name. The script must
+ * xtable.match{name, revision, family, proto, hooks, userns, match,
+ * checkentry, destroy} and xtable.target{..., target, ...} register an
+ * extension that iptables and ip6tables (legacy and nft) rules can name. The script must
  * run in a non-sleepable runtime: matches and targets run in softirq.
  *
  * Lifetime. An extension (struct luaxtable) lives from its first
@@ -34,6 +34,8 @@
 #include <linux/rcupdate.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/x_tables.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
 
 #include "lunatik.h"
 #include "luapacket.h"
@@ -44,6 +46,7 @@ struct luaxtable {
 	bool target;
 	bool registered;		/* in x_tables */
 	bool bound;			/* packet and packet.runtime are valid */
+	bool userns;			/* the binding takes rules from any user namespace */
 	u32 gen;			/* bumped at every bind */
 	struct luapacket packet;	/* match or target function */
 	lunatik_object_t *runtime;	/* of the binding, for checkentry and destroy */
@@ -384,6 +387,29 @@ static int luaxtable_pcheck(lua_State *L)
 	return 0;
 }
 
+/* Longest part of a script's error that goes to the log (a printk line is about 1 KiB). */
+#define LUAXTABLE_ERROR_LOG	400
+
+/*
+ * Logs the error on top of the stack, truncated: a huge message would
+ * otherwise be cut by printk, or lost, while iptables says "Run dmesg".
+ * Only a string is shown: converting a number could raise, unprotected.
+ */
+static void luaxtable_logerror(lua_State *L, struct luaxtable *ext, const char *what)
+{
+	size_t len = 0;
+	const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+
+	if (!msg)
+		pr_warn_ratelimited("%s: %s: error object is a %s\n", luaxtable_name(ext), what,
+				    luaL_typename(L, -1));
+	else if (len > LUAXTABLE_ERROR_LOG)
+		pr_warn_ratelimited("%s: %s: %.*s... (%zu bytes, truncated)\n", luaxtable_name(ext),
+				    what, LUAXTABLE_ERROR_LOG, msg, len);
+	else
+		pr_warn_ratelimited("%s: %s: %.*s\n", luaxtable_name(ext), what, (int)len, msg);
+}
+
 static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
 {
 	info->priv.argsref = LUA_NOREF;
@@ -392,8 +418,7 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 	lua_pushlightuserdata(L, info);
 	if (lunatik_pcall(L, 2, 0) == LUA_OK)
 		return 0;
-	pr_warn_ratelimited("%s: checkentry: %s\n", luaxtable_name(ext),
-			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
+	luaxtable_logerror(L, ext, "checkentry");
 	/* luaL_unref only writes an existing slot: it cannot raise. */
 	luaL_unref(L, LUA_REGISTRYINDEX, info->priv.argsref);
 	info->priv.argsref = LUA_NOREF;
@@ -426,8 +451,7 @@ static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxt
 	lua_pushlightuserdata(L, info);
 	if (lunatik_pcall(L, 2, 0) == LUA_OK)
 		return 0;
-	pr_warn_ratelimited("%s: destroy: %s\n", luaxtable_name(ext),
-			    lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
+	luaxtable_logerror(L, ext, "destroy");
 	return -EINVAL;
 }
 
@@ -442,7 +466,23 @@ static int luaxtable_validate(const struct luaxtable_info *info)
 	return 0;
 }
 
-static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info, bool nft)
+/*
+ * A rule from a network namespace that a user namespace other than the
+ * initial one owns (any user can make one with unshare -Urn) would run
+ * root's script on that user's arguments and packets: only extensions
+ * that say userns = true take such rules.
+ */
+static bool luaxtable_nsallowed(const struct luaxtable *ext, const struct net *net)
+{
+	if (net->user_ns == &init_user_ns || ext->userns)
+		return true;
+	pr_info_ratelimited("%s: refused a rule from a user namespace (the extension does not set userns = true)\n",
+			    luaxtable_name(ext));
+	return false;
+}
+
+static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info,
+			       struct net *net, bool nft)
 {
 	int ret;
 
@@ -456,6 +496,10 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 		pr_info_ratelimited("%s: no running script provides this extension\n",
 				    luaxtable_name(ext));
 		ret = -ENOENT;
+		goto out;
+	}
+	if (!luaxtable_nsallowed(ext, net)) {
+		ret = -EPERM;
 		goto out;
 	}
 	info->priv.ext = (uintptr_t)ext;
@@ -489,7 +533,7 @@ static int luaxtable_mtcheck(const struct xt_mtchk_param *par)
 {
 	struct luaxtable *ext = container_of(par->match, struct luaxtable, xt.match);
 
-	return luaxtable_checkrule(ext, par->matchinfo, par->nft_compat);
+	return luaxtable_checkrule(ext, par->matchinfo, par->net, par->nft_compat);
 }
 
 static void luaxtable_mtdestroy(const struct xt_mtdtor_param *par)
@@ -501,7 +545,7 @@ static int luaxtable_tgcheck(const struct xt_tgchk_param *par)
 {
 	struct luaxtable *ext = container_of(par->target, struct luaxtable, xt.target);
 
-	return luaxtable_checkrule(ext, par->targinfo, par->nft_compat);
+	return luaxtable_checkrule(ext, par->targinfo, par->net, par->nft_compat);
 }
 
 static void luaxtable_tgdestroy(const struct xt_tgdtor_param *par)
@@ -567,6 +611,7 @@ struct luaxtable_opts {
 	u8 family;
 	u16 proto;
 	unsigned int hooks;
+	bool userns;
 	int fnix;			/* stack index of match or target */
 	int checkref, destroyref;
 };
@@ -628,6 +673,16 @@ static void luaxtable_checkopts(lua_State *L, struct luaxtable_opts *o)
 	o->proto = luaxtable_optinteger(L, "proto", 0, 0, U8_MAX);
 	/* Bits of NF_INET_*, NF_BR_* or NF_ARP_* hooks, checked against the table by x_tables. */
 	o->hooks = luaxtable_optinteger(L, "hooks", 0, 0, U8_MAX);
+	switch (lua_getfield(L, 1, "userns")) {
+	case LUA_TNIL:
+		break;
+	case LUA_TBOOLEAN:
+		o->userns = lua_toboolean(L, -1);
+		break;
+	default:
+		luaL_error(L, "xtable: 'userns' must be a boolean");
+	}
+	lua_pop(L, 1);
 	if (lua_getfield(L, 1, o->target ? "target" : "match") != LUA_TFUNCTION)
 		luaL_error(L, "xtable: '%s' must be a function", o->target ? "target" : "match");
 	o->fnix = lua_gettop(L);
@@ -770,6 +825,7 @@ static int luaxtable_new(lua_State *L, bool target)
 			list_add(&ext->list, &luaxtable_list);
 		ext->checkref = o.checkref;
 		ext->destroyref = o.destroyref;
+		ext->userns = o.userns;
 		ext->gen++;
 		object->private = ext;
 		if (!ext->registered) {
@@ -816,6 +872,29 @@ static struct lunatik_lib luaxtable_lunatik_lib = {
 	.owner = THIS_MODULE,
 	.sleep = false,
 };
+
+/*
+ * /sys/module/luaxtable/parameters/rules: rules (iptables, nftables)
+ * naming a Lua extension. They hold this module, so `lunatik unload`
+ * reads it to refuse before it stops anything.
+ */
+static int luaxtable_getrules(char *buf, const struct kernel_param *kp)
+{
+	struct luaxtable *ext;
+	long rules = 0;
+
+	mutex_lock(&luaxtable_mutex);
+	list_for_each_entry(ext, &luaxtable_list, list)
+		rules += atomic_read(&ext->rules);
+	mutex_unlock(&luaxtable_mutex);
+	return scnprintf(buf, PAGE_SIZE, "%ld\n", rules);
+}
+
+static const struct kernel_param_ops luaxtable_rules_ops = {
+	.get = luaxtable_getrules,
+};
+module_param_cb(rules, &luaxtable_rules_ops, NULL, 0444);
+MODULE_PARM_DESC(rules, "rules that name a Lua extension (read-only)");
 
 static int __init luaxtable_init(void)
 {

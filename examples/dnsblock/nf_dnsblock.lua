@@ -9,12 +9,25 @@
 -- Packets that are not DNS queries, and queries too malformed to read, are
 -- accepted: the blocker decides on names it can read, the server rejects
 -- the rest.
+--
+-- Counters: every log line says how many queries were blocked so far (the
+-- kernel keeps at most 10 lines per 5 s of a packet hook's print, then says
+-- "callbacks suppressed"), stopping the script logs the total, and the
+-- function the script returns gives it to runtime:resume():
+--
+--   rt = lunatik.runtime("examples/dnsblock/nf_dnsblock", false)
+--   print(rt:resume())		-- blocked queries
 local nf = require("netfilter")
 local dns = require("examples.dns")
 local config = require("examples.dnsblock.config")
 
 local blocked = dns.domains(config.domains)
 local ACCEPT, DROP = nf.action.ACCEPT, nf.action.DROP
+
+-- The total goes to the log when the script stops (its state closes).
+local count = setmetatable({blocked = 0}, {__gc = function (c)
+	print("dnsblock: stopped after blocking " .. c.blocked .. " queries")
+end})
 
 local function hook(packet)
 	local msg, limit = dns.locate(packet, 0, "dst")
@@ -26,7 +39,9 @@ local function hook(packet)
 	if not domain then
 		return ACCEPT
 	end
-	print("dnsblock: query for " .. name .. " blocked (" .. domain .. ")")
+	count.blocked = count.blocked + 1
+	print("dnsblock: query for " .. name .. " blocked (" .. domain .. "), " ..
+		count.blocked .. " so far")
 	return DROP
 end
 
@@ -37,3 +52,7 @@ nf.register{
 	hooknum = nf.inet_hooks.LOCAL_OUT,
 	priority = nf.ip_priority.FILTER,
 }
+
+return function ()
+	return count.blocked
+end

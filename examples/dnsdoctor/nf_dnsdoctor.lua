@@ -12,6 +12,14 @@
 -- Every packet is accepted: the hook only rewrites answers it can read
 -- whole; a malformed answer is passed on unchanged (records before the
 -- point where it goes wrong may have been rewritten).
+--
+-- Counters: every log line says how many answers were rewritten so far (the
+-- kernel keeps at most 10 lines per 5 s of a packet hook's print, then says
+-- "callbacks suppressed"), stopping the script logs the totals, and the
+-- function the script returns gives them to runtime:resume():
+--
+--   rt = lunatik.runtime("examples/dnsdoctor/nf_dnsdoctor", false)
+--   print(rt:resume())		-- rewritten answers, rewritten records
 local nf = require("netfilter")
 local dns = require("examples.dns")
 local config = require("examples.dnsdoctor.config")
@@ -21,6 +29,12 @@ local client = dns.ipv4(config.client)
 local public = dns.ipv4(config.public)
 local private = dns.ipv4(config.private)
 local ACCEPT = nf.action.ACCEPT
+
+-- The totals go to the log when the script stops (its state closes).
+local count = setmetatable({answers = 0, records = 0}, {__gc = function (c)
+	print("dnsdoctor: stopped after rewriting " .. c.answers .. " answers (" ..
+		c.records .. " records)")
+end})
 
 local function hook(packet)
 	-- IPv4 to the client only: version 4 and the destination address.
@@ -41,8 +55,10 @@ local function hook(packet)
 	end
 	local n = dns.rewritea(packet, msg, limit, public, private, thoff + 6, thoff)
 	if n > 0 then
-		print(string.format("dnsdoctor: %s %s -> %s for %s (%d records)", name,
-			config.public, config.private, config.client, n))
+		count.answers = count.answers + 1
+		count.records = count.records + n
+		print(string.format("dnsdoctor: %s %s -> %s for %s (%d records), %d answers so far",
+			name, config.public, config.private, config.client, n, count.answers))
 	end
 	return ACCEPT
 end
@@ -55,3 +71,7 @@ nf.register{
 	priority = nf.ip_priority.MANGLE + 1,
 	writable = true,
 }
+
+return function ()
+	return count.answers, count.records
+end

@@ -38,14 +38,19 @@ struct luadata {
 	size_t size;
 	bool readonly;
 	bool owned;		/* ptr is ours to free (data.new) */
+	struct lunatik_charge *charge;	/* of the runtime that made it, for size bytes */
 };
 
+/* May run after the creating runtime is gone: the charge outlives it. */
 static void luadata_release(void *private)
 {
 	struct luadata *data = private;
 
-	if (data->owned)
+	if (data->owned) {
 		kvfree(data->ptr);
+		if (data->charge)
+			lunatik_uncharge(data->charge, data->size);
+	}
 	kfree(data);
 }
 
@@ -220,7 +225,11 @@ static lunatik_object_t *luadata_push(lua_State *L)
 	return object;
 }
 
-/* data.new(size): size zeroed bytes. */
+/*
+ * data.new(size): size zeroed bytes, counted in the runtime's
+ * memory_limit. Buffers go only when collected, which Lua's collector does
+ * not hurry for memory it does not see: at the limit, collect once first.
+ */
 static int luadata_new(lua_State *L)
 {
 	size_t size = (size_t)lunatik_checkrange(L, 1, 0, LUADATA_MAX_SIZE);
@@ -229,13 +238,24 @@ static int luadata_new(lua_State *L)
 
 	if (!size)
 		return 1;
+	data->charge = lunatik_charge(L, size);
+	if (!data->charge) {
+		lua_gc(L, LUA_GCCOLLECT);
+		data->charge = lunatik_charge(L, size);
+		if (!data->charge)
+			return luaL_error(L, "data: not enough memory (%I more bytes pass memory_limit)",
+					  (LUAI_UACINT)size);
+	}
 	/* Only a sleepable runtime may fall back to vmalloc. */
 	if (object->sleep)
 		data->ptr = kvzalloc(size, GFP_KERNEL | __GFP_NOWARN);
 	else if (size <= KMALLOC_MAX_SIZE)
 		data->ptr = kzalloc(size, object->gfp | __GFP_NOWARN);
-	if (!data->ptr)
+	if (!data->ptr) {
+		lunatik_uncharge(data->charge, size);
+		data->charge = NULL;
 		return luaL_error(L, "data: not enough memory");
+	}
 	data->size = size;
 	data->owned = true;
 	return 1;

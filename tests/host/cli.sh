@@ -54,6 +54,8 @@ for _ in $(seq 100); do
 done
 [ -S "$dev" ] || { echo "fakedev did not start"; exit 1; }
 export LUNATIK_DEVICE=$dev
+# no luaxtable here unless a check makes one
+export LUNATIK_SYSMODULE=$T/empty
 
 checks=0 failures=0
 
@@ -244,6 +246,26 @@ LUNATIK_DEVICE=$T/none check "unload without device sends nothing" \
 	"$([ -r /proc/modules ] && echo 0 || echo 1)" "" \
 	"$([ -r /proc/modules ] || echo "$nomods")" "$lunatik" unload
 check_log "no device, no shutdown" "$log" ""
+
+# unload and reload refuse, before stopping anything, while rules hold luaxtable
+mkdir -p "$T/sys/luaxtable/parameters"
+echo 2 >"$T/sys/luaxtable/parameters/rules"
+held="lunatik: 2 iptables/nftables rule(s) use Lua extensions (luaxtable): delete them first; nothing was stopped or unloaded"
+for v in unload reload; do
+	LUNATIK_SYSMODULE=$T/sys check "$v refused while rules use luaxtable" 1 "" "$held" "$lunatik" $v
+	check_log "$v refused: nothing stopped" "$log" ""
+	check_log "$v refused: no modprobe" "$T/modprobe.log" ""
+done
+echo garbage >"$T/sys/luaxtable/parameters/rules"
+LUNATIK_SYSMODULE=$T/sys check "unload: unreadable rule count" 1 "" \
+	"lunatik: $T/sys/luaxtable/parameters/rules: unreadable" "$lunatik" unload
+check_log "unreadable rule count: nothing stopped" "$log" ""
+if [ -r /proc/modules ]; then
+	echo 0 >"$T/sys/luaxtable/parameters/rules"
+	LUNATIK_SYSMODULE=$T/sys check "unload with no rules" 0 "" "" "$lunatik" unload
+	check_log "unload with no rules stops every runtime" "$log" 'require("lunatik.runner").shutdown()'
+	: >"$T/modprobe.log"
+fi
 
 # --- install ---
 checks=$((checks + 1))

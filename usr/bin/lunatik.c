@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,6 +62,7 @@ static const char usage[] =
 	"(default " LUNATIK_DEVICE ").\n";
 
 static const char *device;
+static const char *sysmodule;	/* /sys/module, LUNATIK_SYSMODULE in host tests */
 
 struct reply {
 	char *buf;	/* status byte, then text */
@@ -479,12 +481,50 @@ static int cmd_load(char **argv)
 	return load_modules() ? EXIT_FAIL : EXIT_OK;
 }
 
-/* Runtimes hold references on the modules: stop them all first. */
+/*
+ * Rules naming a Lua extension hold luaxtable, so the modules cannot go:
+ * 1 if any rule does (and says so), 0 if none, -1 on error. An older
+ * luaxtable without the counter, or none loaded, counts as none.
+ */
+static int rules_hold_modules(void)
+{
+	char path[PATH_MAX];
+	long rules;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/luaxtable/parameters/rules", sysmodule);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		msg("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fscanf(f, "%ld", &rules);
+	fclose(f);
+	if (n != 1) {
+		msg("%s: unreadable", path);
+		return -1;
+	}
+	if (rules <= 0)
+		return 0;
+	msg("%ld iptables/nftables rule(s) use Lua extensions (luaxtable): "
+	    "delete them first; nothing was stopped or unloaded", rules);
+	return 1;
+}
+
+/*
+ * Runtimes hold references on the modules: stop them all first. Refused
+ * before anything stops when rules would keep the modules in anyway.
+ */
 static int cmd_unload(char **argv)
 {
 	int ret = EXIT_OK;
 
 	(void)argv;
+	if (rules_hold_modules())
+		return EXIT_FAIL;
 	if (device_exists())
 		ret = call(RUNNER ".shutdown()", false);
 	return unload_modules() ? EXIT_FAIL : ret;
@@ -580,6 +620,9 @@ int main(int argc, char **argv)
 	device = getenv("LUNATIK_DEVICE");
 	if (!device || !*device)
 		device = LUNATIK_DEVICE;
+	sysmodule = getenv("LUNATIK_SYSMODULE");
+	if (!sysmodule || !*sysmodule)
+		sysmodule = "/sys/module";
 
 	if (argc < 2)
 		return repl();
