@@ -186,12 +186,13 @@ udp() {
 	local fam=4 dst=$1 pid
 	case $dst in *:*) fam=6 dst="[$dst]";; esac
 	rm -f /tmp/pk58.got
-	timeout 10 socat -u "UDP$fam-RECV:$2" OPEN:/tmp/pk58.got,creat &
+	timeout 60 socat -u "UDP$fam-RECV:$2" OPEN:/tmp/pk58.got,creat &
 	pid=$!
-	for _ in $(seq 50); do ss -lun | grep -q ":$2 " && break; sleep 0.1; done
+	for _ in $(seq 200); do ss -lun | grep -q ":$2 " && break; sleep 0.1; done
 	{ printf ping; head -c $(($3 - 4)) /dev/zero | tr '\0' z; } > /tmp/pk58.dat
 	ip netns exec pk58 socat -u FILE:/tmp/pk58.dat "UDP$fam:$dst:$2"
-	for _ in $(seq 50); do [ -s /tmp/pk58.got ] && break; sleep 0.1; done
+	# A busy host stalls the emulated guest for seconds: wait up to 20.
+	for _ in $(seq 200); do [ -s /tmp/pk58.got ] && break; sleep 0.1; done
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	head -c 4 /tmp/pk58.got 2>/dev/null || true
