@@ -13,6 +13,13 @@
  * Fields are read without a lock: a buffer never changes its pointer or
  * size, and a view only changes under its runtime's lock (see luadata.h),
  * which is held while a script of that runtime runs.
+ *
+ * A view of a packet (luadata_resetskb) reads the skb as it is: the linear
+ * part directly, anything reaching the paged part copied (skb_copy_bits)
+ * into a small bounce buffer of the view or into the Lua string being
+ * built. It never linearizes nor allocates on reads: x_tables keeps header
+ * pointers across matches. A write first asks the view's owner to make the
+ * bytes it reaches writable (and linear), then re-points the view.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/skbuff.h>
 /* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
 #if __has_include(<linux/unaligned.h>)
 #include <linux/unaligned.h>
@@ -36,9 +44,17 @@
 struct luadata {
 	u8 *ptr;
 	size_t size;
+	size_t linear;		/* bytes from ptr that reads may take directly */
+	size_t writable;	/* bytes from ptr that writes may change directly */
 	bool readonly;
 	bool owned;		/* ptr is ours to free (data.new) */
 	struct lunatik_charge *charge;	/* of the runtime that made it, for size bytes */
+	/* A packet view: ptr is skb->data + base, size runs to the skb's end. */
+	struct sk_buff *skb;
+	int base;
+	luadata_prepare_t prepare;	/* NULL: read-only */
+	void *ctx;
+	u8 bounce[sizeof(lua_Integer)];	/* a read reaching paged data */
 };
 
 /* May run after the creating runtime is gone: the charge outlives it. */
@@ -62,19 +78,62 @@ static struct luadata *luadata_check(lua_State *L)
 }
 
 /*
- * Returns the address of length bytes at offset, or raises. offset and
+ * Raises unless [offset, offset + length) is inside the data. offset and
  * length are compared with the size separately, so no sum can overflow.
  */
-static u8 *luadata_at(lua_State *L, struct luadata *data, lua_Integer offset,
-		      lua_Integer length, bool write)
+static inline void luadata_bounds(lua_State *L, struct luadata *data, lua_Integer offset,
+				  lua_Integer length)
 {
-	if (offset < 0 || (lua_Unsigned)offset > data->size || length < 0 ||
-	    (lua_Unsigned)length > data->size - (size_t)offset)
+	if (unlikely(offset < 0 || (lua_Unsigned)offset > data->size || length < 0 ||
+		     (lua_Unsigned)length > data->size - (size_t)offset))
 		luaL_argerror(L, 2, "out of bounds");
+}
+
+/* A packet view's owner makes the skb writable up to end (from ptr), then we re-point. */
+static void luadata_makewritable(lua_State *L, struct luadata *data, size_t end)
+{
+	struct sk_buff *skb = data->skb;
+	int ret;
+
 	/* After the bounds, so that a cleared view always says out of bounds. */
-	if (write && data->readonly)
+	if (!data->prepare)
 		luaL_error(L, "read-only data");
+	/* A MAC header in the headroom is before skb->data: nothing to pull there. */
+	ret = data->prepare(data->ctx, skb, max(data->base + (int)end, 0));
+	if (ret)
+		luaL_error(L, "cannot write the packet (error %d)", ret);
+	data->ptr = skb->data + data->base;
+	data->linear = skb_headlen(skb) - data->base;
+	data->writable = end;
+}
+
+/* The address of length bytes at offset, to be written; raises if it cannot be. */
+static inline u8 *luadata_towrite(lua_State *L, struct luadata *data, lua_Integer offset,
+				  lua_Integer length)
+{
+	luadata_bounds(L, data, offset, length);
+	if (unlikely((size_t)(offset + length) > data->writable))
+		luadata_makewritable(L, data, (size_t)(offset + length));
 	return data->ptr + offset;
+}
+
+/* Reaches the paged part of a packet: copies it, leaving the skb as it is. */
+static void luadata_copy(lua_State *L, struct luadata *data, lua_Integer offset,
+			 lua_Integer length, void *to)
+{
+	if (skb_copy_bits(data->skb, data->base + (int)offset, to, (int)length))
+		luaL_error(L, "cannot read the packet at %I", (LUAI_UACINT)offset);
+}
+
+/* The address of length (at most 8) bytes at offset, to be read; raises if outside. */
+static inline const u8 *luadata_toread(lua_State *L, struct luadata *data, lua_Integer offset,
+				       lua_Integer length)
+{
+	luadata_bounds(L, data, offset, length);
+	if (likely((size_t)(offset + length) <= data->linear))
+		return data->ptr + offset;
+	luadata_copy(L, data, offset, length, data->bounce);
+	return data->bounce;
 }
 
 /* d:get<name>(offset) and d:set<name>(offset, value) for a C type. */
@@ -82,10 +141,10 @@ static u8 *luadata_at(lua_State *L, struct luadata *data, lua_Integer offset,
 static int luadata_get##name(lua_State *L)				\
 {									\
 	struct luadata *data = luadata_check(L);			\
-	u8 *p = luadata_at(L, data, luaL_checkinteger(L, 2),		\
-			   sizeof(type), false);			\
+	const u8 *p = luadata_toread(L, data, luaL_checkinteger(L, 2),	\
+				     sizeof(type));			\
 									\
-	lua_pushinteger(L, (lua_Integer)get_unaligned((type *)p));	\
+	lua_pushinteger(L, (lua_Integer)get_unaligned((const type *)p));	\
 	return 1;							\
 }									\
 static int luadata_set##name(lua_State *L)				\
@@ -94,8 +153,8 @@ static int luadata_set##name(lua_State *L)				\
 	lua_Integer offset = luaL_checkinteger(L, 2);			\
 	type value = (type)luaL_checkinteger(L, 3);			\
 									\
-	put_unaligned(value, (type *)luadata_at(L, data, offset,	\
-						sizeof(type), true));	\
+	put_unaligned(value, (type *)luadata_towrite(L, data, offset,	\
+						     sizeof(type)));	\
 	return 0;							\
 }
 
@@ -116,7 +175,6 @@ static int luadata_getstring(lua_State *L)
 	struct luadata *data = luadata_check(L);
 	lua_Integer offset = luaL_checkinteger(L, 2);
 	lua_Integer length;
-	u8 *p;
 
 	if (lua_isnoneornil(L, 3)) {
 		/* Checked by luadata_at() below: a bad offset gives a bad length too. */
@@ -126,11 +184,18 @@ static int luadata_getstring(lua_State *L)
 	} else {
 		length = luaL_checkinteger(L, 3);
 	}
-	p = luadata_at(L, data, offset, length, false);
-	if (length)
-		lua_pushlstring(L, (const char *)p, length);
-	else
-		lua_pushliteral(L, "");	/* p may be NULL in an empty view */
+	luadata_bounds(L, data, offset, length);
+	if (!length) {
+		lua_pushliteral(L, "");	/* ptr may be NULL in an empty view */
+	} else if ((size_t)(offset + length) <= data->linear) {
+		lua_pushlstring(L, (const char *)data->ptr + offset, length);
+	} else {
+		/* Copied from the paged part straight into the string being built. */
+		luaL_Buffer b;
+
+		luadata_copy(L, data, offset, length, luaL_buffinitsize(L, &b, length));
+		luaL_pushresultsize(&b, length);
+	}
 	return 1;
 }
 
@@ -145,7 +210,7 @@ static int luadata_setstring(lua_State *L)
 
 	if (length > LUA_MAXINTEGER)	/* cannot happen, keeps the cast exact */
 		luaL_argerror(L, 3, "out of bounds");
-	p = luadata_at(L, data, offset, (lua_Integer)length, true);
+	p = luadata_towrite(L, data, offset, (lua_Integer)length);
 	if (length)
 		memcpy(p, s, length);
 	return 0;
@@ -257,6 +322,8 @@ static int luadata_new(lua_State *L)
 		return luaL_error(L, "data: not enough memory");
 	}
 	data->size = size;
+	data->linear = size;
+	data->writable = size;
 	data->owned = true;
 	return 1;
 }
@@ -275,7 +342,11 @@ void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly
 		return;
 	data->ptr = ptr;
 	data->size = size;
+	data->linear = size;
+	data->writable = readonly ? 0 : size;
 	data->readonly = readonly;
+	data->skb = NULL;
+	data->prepare = NULL;
 }
 EXPORT_SYMBOL_GPL(luadata_reset);
 
@@ -287,9 +358,34 @@ void luadata_clear(lunatik_object_t *view)
 		return;
 	data->ptr = NULL;
 	data->size = 0;
+	data->linear = 0;
+	data->writable = 0;
 	data->readonly = false;
+	data->skb = NULL;
+	data->prepare = NULL;
+	data->ctx = NULL;
 }
 EXPORT_SYMBOL_GPL(luadata_clear);
+
+void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
+		      luadata_prepare_t prepare, void *ctx)
+{
+	struct luadata *data = view->private;
+	int linear = (int)skb_headlen(skb) - base;
+
+	if (WARN_ON_ONCE(!data || data->owned))
+		return;
+	data->skb = skb;
+	data->base = base;
+	data->ptr = skb->data + base;
+	data->size = skb->len - base;
+	data->linear = linear > 0 ? linear : 0;
+	data->writable = 0;	/* nothing prepared until the first write */
+	data->readonly = !prepare;
+	data->prepare = prepare;
+	data->ctx = ctx;
+}
+EXPORT_SYMBOL_GPL(luadata_resetskb);
 
 static int luaopen_data(lua_State *L)
 {

@@ -25,6 +25,26 @@ lunatik_object_t *luadata_newview(lua_State *L);
 /* Points the view at size bytes at ptr; writes raise "read-only data" if readonly. */
 void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly);
 
+struct sk_buff;
+
+/*
+ * Called before a write to an skb view reaches beyond what was made
+ * writable: make [0, need) of the skb's data (need counts from skb->data)
+ * writable and linear. Returns 0 or -errno. May reallocate the head: the
+ * view re-points itself afterwards.
+ */
+typedef int (*luadata_prepare_t)(void *ctx, struct sk_buff *skb, unsigned int need);
+
+/*
+ * Points the view at an skb, from base bytes after skb->data (negative for
+ * a MAC header in the headroom) to its end. Reads of the linear part are
+ * direct; reads reaching its paged part are copied (skb_copy_bits), without
+ * changing the skb or allocating. prepare NULL: read-only; else writes call
+ * prepare first (once, unless they reach further) with ctx.
+ */
+void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
+		      luadata_prepare_t prepare, void *ctx);
+
 /* Back to size 0: any later access from a script raises "out of bounds". */
 void luadata_clear(lunatik_object_t *view);
 

@@ -4,11 +4,27 @@
  * with spin_lock_bh by lunatik_run(); the view is pointed at the packet
  * before the call and emptied after it, so a script that keeps the data
  * object can never reach a packet that has gone.
+ *
+ * The view reads the skb as it is (luadata copies what lies in paged
+ * data): a match never changes the packet, since x_tables keeps header
+ * pointers across matches. Hooks and targets are writable on demand: the
+ * first write makes the skb writable and settles its checksum state
+ * (luapacket_prepare), and a packet that was written gets its IPv4 header
+ * and TCP/UDP checksums recomputed after the callback (luapacket_fixcsum),
+ * so a script need not fix them (one that does stays right).
  */
 #define pr_fmt(fmt) "luanetfilter: " fmt	/* KBUILD_MODNAME has its folder here */
 
 #include <linux/skbuff.h>
 #include <linux/jiffies.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ip6_checksum.h>
+#include <net/checksum.h>
 
 #include "luapacket.h"
 #include "luadata.h"
@@ -59,6 +75,182 @@ struct luapacket_ctx {
 	struct luapacket_call *call;
 };
 
+/*
+ * Before a write reaches beyond what is writable (luadata_prepare_t): the
+ * first one of a call settles the device's checksum state, since the
+ * bytes change under it: a sum the device computed over the packet
+ * (COMPLETE) is dropped, and a checksum left to the device (PARTIAL) is
+ * completed, so that luapacket_fixcsum and a script's own incremental
+ * fix start from a real checksum. GSO packets keep PARTIAL: segmentation
+ * computes their checksums from the pseudo-header seed, which
+ * luapacket_fixcsum renews. Then [0, need) is made writable and linear
+ * (skb_ensure_writable: the head may move; luadata re-points the view).
+ */
+static int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
+{
+	struct luapacket_call *call = ctx;
+	int ret;
+
+	if (!call->written) {
+		/* A MAC header in the headroom of a clone is shared too. */
+		if (call->base < 0 && skb_unclone(skb, GFP_ATOMIC))
+			return -ENOMEM;
+		if (skb->ip_summed == CHECKSUM_COMPLETE) {
+			skb->ip_summed = CHECKSUM_NONE;
+		} else if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb)) {
+			int start = skb_checksum_start_offset(skb);
+			unsigned int end = start + skb->csum_offset + sizeof(__sum16);
+
+			/* What skb_checksum_help() would WARN about, checked first. */
+			if (start < 0 || end > skb->len)
+				return -EINVAL;
+			if (skb->csum_not_inet)	/* SCTP's CRC32c: not ours to complete */
+				return -EOPNOTSUPP;
+			ret = skb_ensure_writable(skb, max(need, end));
+			if (ret)
+				return ret;
+			ret = skb_checksum_help(skb);
+			if (ret)
+				return ret;
+		}
+		call->written = true;
+	}
+	return skb_ensure_writable(skb, need);
+}
+
+/*
+ * The TCP or UDP checksum field of a segment of len bytes at thoff (from
+ * skb->data), made writable; NULL for other protocols or a short segment.
+ */
+static __sum16 *luapacket_l4check(struct sk_buff *skb, unsigned int thoff, unsigned int len,
+				  u8 proto)
+{
+	unsigned int off;
+
+	if (proto == IPPROTO_TCP && len >= sizeof(struct tcphdr))
+		off = offsetof(struct tcphdr, check);
+	else if (proto == IPPROTO_UDP && len >= sizeof(struct udphdr))
+		off = offsetof(struct udphdr, check);
+	else
+		return NULL;
+	if (skb_ensure_writable(skb, thoff + off + sizeof(__sum16)))
+		return NULL;
+	return (__sum16 *)(skb->data + thoff + off);
+}
+
+/*
+ * The checksum of a written segment: recomputed over the packet as it is
+ * now (paged data included); a GSO packet gets the pseudo-header seed
+ * that segmentation completes. A UDP datagram without a checksum (IPv4
+ * only) stays without one. pseudo() gives the pseudo-header's sum.
+ */
+static void luapacket_fixl4(struct sk_buff *skb, unsigned int thoff, unsigned int len, u8 proto,
+			    __sum16 (*pseudo)(const void *addrs, unsigned int len, u8 proto,
+					      __wsum sum),
+			    const void *addrs, bool udpzero)
+{
+	__sum16 *check = luapacket_l4check(skb, thoff, len, proto);
+	__wsum sum;
+
+	if (!check)
+		return;
+	if (skb_is_gso(skb)) {
+		if (skb->ip_summed == CHECKSUM_PARTIAL)
+			*check = ~pseudo(addrs, len, proto, 0);
+		return;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL)	/* written by another hook since */
+		return;
+	if (proto == IPPROTO_UDP && udpzero && !*check)
+		return;
+	*check = 0;
+	sum = skb_checksum(skb, thoff, len, 0);
+	*check = pseudo(addrs, len, proto, sum);
+	if (proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+}
+
+static __sum16 luapacket_pseudo4(const void *addrs, unsigned int len, u8 proto, __wsum sum)
+{
+	const __be32 *a = addrs;
+
+	return csum_tcpudp_magic(a[0], a[1], len, proto, sum);
+}
+
+static __sum16 luapacket_pseudo6(const void *addrs, unsigned int len, u8 proto, __wsum sum)
+{
+	const struct in6_addr *a = addrs;
+
+	return csum_ipv6_magic(&a[0], &a[1], len, proto, sum);
+}
+
+static void luapacket_fixipv4(struct sk_buff *skb, unsigned int noff)
+{
+	struct iphdr *iph;
+	unsigned int ihl, len;
+	__be32 addrs[2];
+	u8 proto;
+
+	if (skb_ensure_writable(skb, noff + sizeof(struct iphdr)))
+		return;
+	iph = (struct iphdr *)(skb->data + noff);
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(struct iphdr) || skb_ensure_writable(skb, noff + ihl))
+		return;
+	iph = (struct iphdr *)(skb->data + noff);
+	ip_send_check(iph);
+	if (ip_is_fragment(iph))
+		return;	/* the transport checksum covers the whole datagram */
+	len = ntohs(iph->tot_len);
+	if (skb_is_gso(skb))
+		len = skb->len - noff;	/* may be 0 in the header of a big GSO packet */
+	else if (len < ihl || noff + len > skb->len)
+		return;
+	addrs[0] = iph->saddr;
+	addrs[1] = iph->daddr;
+	proto = iph->protocol;
+	luapacket_fixl4(skb, noff + ihl, len - ihl, proto, luapacket_pseudo4, addrs, true);
+}
+
+static void luapacket_fixipv6(struct sk_buff *skb, unsigned int noff)
+{
+	struct ipv6hdr *ip6;
+	struct in6_addr addrs[2];
+	unsigned int end;
+	__be16 frag = 0;
+	u8 proto;
+	int thoff;
+
+	if (skb_ensure_writable(skb, noff + sizeof(struct ipv6hdr)))
+		return;
+	ip6 = (struct ipv6hdr *)(skb->data + noff);
+	if (ip6->version != 6)
+		return;
+	end = skb_is_gso(skb) ? skb->len : noff + sizeof(*ip6) + ntohs(ip6->payload_len);
+	if (end > skb->len)
+		return;
+	addrs[0] = ip6->saddr;
+	addrs[1] = ip6->daddr;
+	proto = ip6->nexthdr;
+	thoff = ipv6_skip_exthdr(skb, noff + sizeof(*ip6), &proto, &frag);
+	if (thoff < 0 || frag || thoff > end)
+		return;
+	luapacket_fixl4(skb, thoff, end - thoff, proto, luapacket_pseudo6, addrs, false);
+}
+
+/* After a callback wrote the packet: its IP and TCP/UDP checksums are made right. */
+static void luapacket_fixcsum(struct sk_buff *skb)
+{
+	int noff = skb_network_offset(skb);
+
+	if (noff < 0 || noff > (int)skb_headlen(skb))
+		return;
+	if (skb->protocol == htons(ETH_P_IP))
+		luapacket_fixipv4(skb, noff);
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		luapacket_fixipv6(skb, noff);
+}
+
 /* Protected: callback(view, ...) and its results. */
 static int luapacket_pcall(lua_State *L)
 {
@@ -76,13 +268,13 @@ static int luapacket_pcall(lua_State *L)
 	return 0;
 }
 
-static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call,
-			 u8 *start, unsigned int len)
+static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call)
 {
 	struct luapacket_ctx ctx = { .p = p, .call = call };
 	int status;
 
-	luadata_reset(p->view, start, len, !call->writable);
+	luadata_resetskb(p->view, call->skb, call->base,
+			 call->writable ? luapacket_prepare : NULL, call);
 	lua_pushcfunction(L, luapacket_pcall);
 	lua_pushlightuserdata(L, &ctx);
 	status = lunatik_pcall(L, 1, 0);
@@ -103,16 +295,10 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 {
 	struct sk_buff *skb = call->skb;
-	unsigned int len;
 	int offset = 0;
 	int ret;
 
 	atomic64_inc(&p->calls);
-	/* The view is one flat buffer: pull paged data in only when there is some. */
-	if (skb_is_nonlinear(skb) && skb_linearize(skb))
-		goto unshown;
-	if (call->writable && skb_ensure_writable(skb, skb->len))
-		goto unshown;
 	if (call->start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
 		offset = skb_mac_offset(skb);
 	else if (call->start == LUAPACKET_NETWORK)
@@ -120,13 +306,11 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 	/* A header outside the buffer would be a bug elsewhere: show data then. */
 	if (offset < -(int)skb_headroom(skb) || offset > (int)skb_headlen(skb))
 		offset = 0;
-	len = skb->len - offset;
-	lunatik_run(p->runtime, luapacket_run, ret, p, call, skb->data + offset, len);
+	call->base = offset;
+	call->written = false;
+	lunatik_run(p->runtime, luapacket_run, ret, p, call);
+	if (call->written)
+		luapacket_fixcsum(skb);
 	return ret;
-unshown:
-	atomic64_inc(&p->errors);
-	if (__ratelimit(&p->ratelimit))
-		pr_notice("%s: cannot show a packet of %u bytes to Lua\n", p->name, skb->len);
-	return -ENOMEM;
 }
 EXPORT_SYMBOL_GPL(luapacket_call);

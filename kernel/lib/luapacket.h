@@ -40,7 +40,7 @@ enum luapacket_start {
 struct luapacket_call {
 	struct sk_buff *skb;
 	enum luapacket_start start;
-	bool writable;			/* targets may write; the skb is made writable first */
+	bool writable;			/* hooks and targets: writable on demand (matches: not) */
 	/* Pushes the arguments after the view; returns their count. Protected: may raise. */
 	int (*push)(lua_State *L, void *ctx);
 	int nresults;
@@ -49,6 +49,9 @@ struct luapacket_call {
 	/* After the call, whatever its outcome, still under the runtime's lock. */
 	void (*done)(void *ctx);
 	void *ctx;
+	/* luapacket's own, per call. */
+	int base;			/* the view's start, from skb->data */
+	bool written;			/* a write prepared the skb: fix its checksums */
 };
 
 /*

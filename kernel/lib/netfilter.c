@@ -12,9 +12,10 @@
  *
  * fn(data, in_ifindex, vlan_id, out_ifindex) gets a data object over the
  * packet, from the network header (inet, ipv4, ipv6, arp) or from the MAC
- * header (bridge, netdev), read-only unless registered with writable =
- * true, and returns a verdict and
- * optionally a new skb->mark. The Lua call itself goes through luapacket,
+ * header (bridge, netdev), writable on demand (luapacket prepares the
+ * packet at the first write and fixes its checksums after the call;
+ * writable = true is accepted and changes nothing), and returns a verdict
+ * and optionally a new skb->mark. The Lua call itself goes through luapacket,
  * which counts calls and errors and logs errors at a bounded rate; an
  * unusable result is raised there as an error, so it is counted and logged
  * the same way, and the packet is accepted.
@@ -43,7 +44,7 @@ struct luanetfilter {
 	struct net *net;		/* a reference while registered */
 	struct list_head devhooks;	/* on luanetfilter_devhooks while ops.dev is set */
 	u32 mark;			/* only packets with this skb->mark reach Lua */
-	bool writable;			/* the script may change the packet */
+	bool writable;			/* accepted as in Lunatik: every hook may write */
 	bool registered;
 	int anchor;			/* the userdata in the registry, LUA_NOREF once unanchored */
 };
@@ -126,36 +127,6 @@ static void luanetfilter_result(lua_State *L, void *ctx)
 	c->setmark = true;
 }
 
-/*
- * A script that writes the packet fixes the checksums it covers itself
- * (examples/dns has the UDP one), so the checksum field must hold the real
- * checksum and nothing must rely on a sum over the old bytes: a partial
- * checksum is completed in software, a sum computed by the device is
- * dropped (the stack then verifies in software). GSO packets get their
- * checksums from the stack when they are segmented, so their view stays
- * read-only. Returns whether the view may be writable.
- */
-static bool luanetfilter_prepare_write(struct sk_buff *skb)
-{
-	int start;
-
-	if (skb_is_gso(skb))
-		return false;
-	switch (skb->ip_summed) {
-	case CHECKSUM_COMPLETE:
-		skb->ip_summed = CHECKSUM_NONE;
-		return true;
-	case CHECKSUM_PARTIAL:
-		/* What skb_checksum_help() would WARN about, checked first. */
-		start = skb_checksum_start_offset(skb);
-		if (start < 0 ||
-		    start + skb->csum_offset + sizeof(__sum16) > skb_headlen(skb))
-			return false;
-		return !skb_checksum_help(skb);
-	}
-	return true;
-}
-
 static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -171,6 +142,7 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 		/* ARP output has its MAC header pushed already: ask for the network one. */
 		.start = nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
 			 LUAPACKET_MAC : LUAPACKET_NETWORK,
+		.writable = true,	/* on demand: nothing is prepared until a write */
 		.push = luanetfilter_push,
 		.nresults = 2,
 		.result = luanetfilter_result,
@@ -181,7 +153,6 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
 	if (skb->mark != nf->mark)
 		return NF_ACCEPT;
-	call.writable = nf->writable && luanetfilter_prepare_write(skb);
 	ret = luapacket_call(&nf->packet, &call);
 	if (ret)
 		return NF_ACCEPT;
