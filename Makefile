@@ -44,6 +44,7 @@ userspace:
 	$(MAKE) -C usr/bin
 	$(MAKE) -C nft
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d; done
+	$(MAKE) -C tests/xt	# test plugins of the VM tests, never installed
 
 install: modules_install scripts_install examples_install
 	$(MAKE) -C usr/bin install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
