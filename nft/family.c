@@ -4,8 +4,13 @@
  * compat expressions accept (nft_match_validate) and whose hooks are the
  * five inet ones. arp is left out: no l4 selectors and its own plugins.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_bridge.h>
 
 #include "nft-lua.h"
 
@@ -53,4 +58,105 @@ uint8_t family_xtables(int family)
 		if (families[i].family == family)
 			return families[i].xtables;
 	return NFPROTO_IPV4;
+}
+
+/* The chain priorities nft names, per family, from the kernel's constants. */
+struct priority {
+	const char *name;
+	int value;
+};
+
+static const struct priority ip_priorities[] = {
+	{ "raw", NF_IP_PRI_RAW }, { "mangle", NF_IP_PRI_MANGLE },
+	{ "dstnat", NF_IP_PRI_NAT_DST }, { "filter", NF_IP_PRI_FILTER },
+	{ "security", NF_IP_PRI_SECURITY }, { "srcnat", NF_IP_PRI_NAT_SRC },
+	{ NULL, 0 }
+};
+
+static const struct priority bridge_priorities[] = {
+	{ "dstnat", NF_BR_PRI_NAT_DST_BRIDGED }, { "filter", NF_BR_PRI_FILTER_BRIDGED },
+	{ "out", NF_BR_PRI_NAT_DST_OTHER }, { "srcnat", NF_BR_PRI_NAT_SRC },
+	{ NULL, 0 }
+};
+
+static const struct priority *priorities(int family)
+{
+	return family == NFPROTO_BRIDGE ? bridge_priorities : ip_priorities;
+}
+
+/*
+ * "filter", "filter + 10", "mangle-5" or a number, as nft takes them:
+ * the value, or false. Names are the family's (bridge has its own).
+ */
+bool family_priority(int family, const char *text, int *prio)
+{
+	const struct priority *p;
+	const char *rest = text;
+	bool named = false;
+	long base = 0, offset;
+	char *end;
+	size_t len;
+
+	while (*rest == ' ')
+		rest++;
+	len = strcspn(rest, " +-");
+	if (len) {
+		for (p = priorities(family); p->name; p++)
+			if (strlen(p->name) == len && !strncmp(p->name, rest, len))
+				break;
+		if (p->name) {
+			named = true;
+			base = p->value;
+			rest += len;
+			while (*rest == ' ')
+				rest++;
+			if (!*rest) {
+				*prio = base;
+				return true;
+			}
+			if (*rest != '+' && *rest != '-')
+				return false;
+		}
+	}
+	if (named) {
+		/* after a name: "+ N" or "- N" */
+		bool minus = *rest == '-';
+
+		rest++;
+		while (*rest == ' ')
+			rest++;
+		if (*rest < '0' || *rest > '9')
+			return false;
+		offset = strtol(rest, &end, 10);
+		if (minus)
+			offset = -offset;
+	} else {
+		offset = strtol(rest, &end, 10);
+	}
+	while (*end == ' ')
+		end++;
+	if (end == rest || *end || offset < INT_MIN - base || offset > INT_MAX - base)
+		return false;
+	*prio = base + offset;
+	return true;
+}
+
+/* The priority as nft prints it: a name, a name and an offset within 10, or the number. */
+const char *family_priority_name(int family, int prio, char *buf, size_t size)
+{
+	const struct priority *p;
+
+	for (p = priorities(family); p->name; p++)
+		if (prio == p->value) {
+			snprintf(buf, size, "%s", p->name);
+			return buf;
+		}
+	for (p = priorities(family); p->name; p++)
+		if (abs(prio - p->value) <= 10) {
+			snprintf(buf, size, "%s %c %d", p->name, prio > p->value ? '+' : '-',
+				 abs(prio - p->value));
+			return buf;
+		}
+	snprintf(buf, size, "%d", prio);
+	return buf;
 }
