@@ -87,3 +87,4 @@ clean:
 	$(MAKE) -C usr/bin clean
 	$(MAKE) -C nft clean
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d clean; done
+	$(MAKE) -C tests/xt clean
