@@ -93,7 +93,7 @@ all='--u8 7 ! --u16 300 --u32 70000 --u64 18446744073709551615 ! --str s --host 
 want="!str=true !u16=true dep=9 host=0a010203 on=true onehost=0a000002 port=53 ports={1000,2000} str=s tag={x,y} u16=300 u32=70000 u64=-1 u8=7"
 for b in legacy nft; do
 	ipt=iptables-$b
-	dmesg -C
+	dmesg -c >/dev/null
 	# given in another order than the options': save shows them in the options' order
 	$ipt -A OUTPUT -m xttypes --dep 9 --tag x --tag y --u8 7 ! --str s ! --u16 300 --u32 70000 \
 		--u64 18446744073709551615 --host 10.1.2.3 --onehost 10.0.0.2 --ports 1000:2000 --port 53 --on
@@ -101,7 +101,7 @@ for b in legacy nft; do
 		"$(dmesg | grep -o 'xttypes: .*' | head -1)"
 	expect "$b: save" "-A OUTPUT -m xttypes $all" "$($ipt-save | grep xttypes)"
 	$ipt -F OUTPUT
-	dmesg -C
+	dmesg -c >/dev/null
 	ip6tables-$b -A OUTPUT -m xttypes --host ::1 --onehost fd00::2
 	expect "$b: ip6tables: addresses of 16 bytes" \
 		"xttypes: host=00000000000000000000000000000001 onehost=fd000000000000000000000000000002" \

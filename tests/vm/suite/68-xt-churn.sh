@@ -22,7 +22,7 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 dns_server xtchurn 10.9.68 fd00:68
-lunatik load
+modprobe lunatik
 old=$(cat $LIMIT)
 echo $((2 << 20)) >$LIMIT
 lunatik run examples/dnsblock/dnsblock false
