@@ -1,4 +1,4 @@
-:INPUT,FORWARD,OUTPUT
+:OUTPUT
 -m dnsblock;=;OK
 -m dnsblock --domain example.org;=;OK
 -m dnsblock --domain Example.ORG.;-m dnsblock --domain example.org;OK

@@ -1,4 +1,4 @@
-:PREROUTING,OUTPUT
+:PREROUTING
 *mangle
 -j dnsdoctor;=;OK
 -j dnsdoctor --domain a.test --client 10.0.0.1 --from 1.2.3.4 --to 10.0.0.2;=;OK

@@ -1,4 +1,4 @@
-:INPUT,OUTPUT
+:OUTPUT
 -m xttypes;=;OK
 -m xttypes --u8 1;=;OK
 -m xttypes --u8 200;=;OK
