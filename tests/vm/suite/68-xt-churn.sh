@@ -21,6 +21,8 @@ t_cleanup() {
 	cleanup
 }
 trap t_cleanup EXIT
+trap 'lunatik list; dmesg | grep -E "xtable|lunatik" | tail -20' ERR
+t_cleanup 2>/dev/null	# whatever an earlier test left in these chains
 dns_server xtchurn 10.9.68 fd00:68
 modprobe lunatik
 old=$(cat $LIMIT)
