@@ -208,9 +208,11 @@ static void chain_spec(struct nftnl_chain *c, int fam, char **w, size_t n)
 					 words[i + 2], words[i + 3]);
 				i += 2;
 			}
-			if (!family_priority(fam, text, &prio))
+			if (!family_priority(fam, hooked ? (int)nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) : -1,
+					     text, &prio))
 				usage_error("\"%s\" is not a %s chain priority (a number, or "
-					    "%s, and + or - a number)", text, family_name(fam),
+					    "%s, and + or - a number; nft knows dstnat, srcnat "
+					    "and bridge out at their hooks only)", text, family_name(fam),
 					    fam == NFPROTO_BRIDGE ? "dstnat, filter, out, srcnat" :
 					    "raw, mangle, dstnat, filter, security, srcnat");
 			nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);

@@ -60,24 +60,39 @@ uint8_t family_xtables(int family)
 	return NFPROTO_IPV4;
 }
 
-/* The chain priorities nft names, per family, from the kernel's constants. */
+/*
+ * The chain priorities nft names, per family, from the kernel's
+ * constants, and the hooks where nft knows each name (0: all).
+ */
 struct priority {
 	const char *name;
 	int value;
+	unsigned int hooks;
 };
 
+#define HOOK(h) (1u << (h))
+
 static const struct priority ip_priorities[] = {
-	{ "raw", NF_IP_PRI_RAW }, { "mangle", NF_IP_PRI_MANGLE },
-	{ "dstnat", NF_IP_PRI_NAT_DST }, { "filter", NF_IP_PRI_FILTER },
-	{ "security", NF_IP_PRI_SECURITY }, { "srcnat", NF_IP_PRI_NAT_SRC },
-	{ NULL, 0 }
+	{ "raw", NF_IP_PRI_RAW, 0 }, { "mangle", NF_IP_PRI_MANGLE, 0 },
+	{ "dstnat", NF_IP_PRI_NAT_DST, HOOK(NF_INET_PRE_ROUTING) | HOOK(NF_INET_LOCAL_OUT) },
+	{ "filter", NF_IP_PRI_FILTER, 0 }, { "security", NF_IP_PRI_SECURITY, 0 },
+	{ "srcnat", NF_IP_PRI_NAT_SRC, HOOK(NF_INET_POST_ROUTING) | HOOK(NF_INET_LOCAL_IN) },
+	{ NULL, 0, 0 }
 };
 
 static const struct priority bridge_priorities[] = {
-	{ "dstnat", NF_BR_PRI_NAT_DST_BRIDGED }, { "filter", NF_BR_PRI_FILTER_BRIDGED },
-	{ "out", NF_BR_PRI_NAT_DST_OTHER }, { "srcnat", NF_BR_PRI_NAT_SRC },
-	{ NULL, 0 }
+	{ "dstnat", NF_BR_PRI_NAT_DST_BRIDGED, HOOK(NF_BR_PRE_ROUTING) },
+	{ "filter", NF_BR_PRI_FILTER_BRIDGED, 0 },
+	{ "out", NF_BR_PRI_NAT_DST_OTHER, HOOK(NF_BR_LOCAL_OUT) },
+	{ "srcnat", NF_BR_PRI_NAT_SRC, HOOK(NF_BR_POST_ROUTING) },
+	{ NULL, 0, 0 }
 };
+
+/* Whether nft knows name p at hook (-1: not known yet). */
+static bool priority_at(const struct priority *p, int hook)
+{
+	return !p->hooks || hook < 0 || (p->hooks & HOOK(hook));
+}
 
 static const struct priority *priorities(int family)
 {
@@ -88,7 +103,7 @@ static const struct priority *priorities(int family)
  * "filter", "filter + 10", "mangle-5" or a number, as nft takes them:
  * the value, or false. Names are the family's (bridge has its own).
  */
-bool family_priority(int family, const char *text, int *prio)
+bool family_priority(int family, int hook, const char *text, int *prio)
 {
 	const struct priority *p;
 	const char *rest = text;
@@ -104,6 +119,8 @@ bool family_priority(int family, const char *text, int *prio)
 		for (p = priorities(family); p->name; p++)
 			if (strlen(p->name) == len && !strncmp(p->name, rest, len))
 				break;
+		if (p->name && !priority_at(p, hook))
+			return false;
 		if (p->name) {
 			named = true;
 			base = p->value;
@@ -142,17 +159,17 @@ bool family_priority(int family, const char *text, int *prio)
 }
 
 /* The priority as nft prints it: a name, a name and an offset within 10, or the number. */
-const char *family_priority_name(int family, int prio, char *buf, size_t size)
+const char *family_priority_name(int family, int hook, int prio, char *buf, size_t size)
 {
 	const struct priority *p;
 
 	for (p = priorities(family); p->name; p++)
-		if (prio == p->value) {
+		if (prio == p->value && priority_at(p, hook)) {
 			snprintf(buf, size, "%s", p->name);
 			return buf;
 		}
 	for (p = priorities(family); p->name; p++)
-		if (abs(prio - p->value) <= 10) {
+		if (abs(prio - p->value) <= 10 && priority_at(p, hook)) {
 			snprintf(buf, size, "%s %c %d", p->name, prio > p->value ? '+' : '-',
 				 abs(prio - p->value));
 			return buf;

@@ -98,7 +98,7 @@ static void print_chain_spec(const struct chain *c, int family)
 	if (!c->base)
 		return;
 	printf(" { type %s hook %s priority %s ; policy %s ; }", c->type,
-	       hook ? hook : "?", family_priority_name(family, c->prio, prio, sizeof(prio)),
+	       hook ? hook : "?", family_priority_name(family, c->hook, c->prio, prio, sizeof(prio)),
 	       c->policy == NF_DROP ? "drop" : "accept");
 }
 

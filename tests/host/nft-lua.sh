@@ -161,7 +161,11 @@ has "chain spec" 2 'a base chain needs type, hook and priority' "$N" -n add chai
 has "chain hook" 2 'unknown hook "ingress"' "$N" -n add chain ip t c '{ type filter hook ingress priority 0 ; }'
 
 # priorities: nft's names per family (the kernel's constants); listing prints them back so
-prio() { "$N" -n add chain "$1" t c "{ type filter hook forward priority $2 ; }" 2>&1; }
+prio() {	# nft knows dstnat, srcnat and bridge out at their hooks only
+	local hook=forward
+	case $2 in dstnat*) hook=prerouting ;; srcnat*) hook=postrouting ;; out*) hook=output ;; esac
+	"$N" -n add chain "$1" t c "{ type filter hook $hook priority $2 ; }" 2>&1
+}
 for case in "ip filter" "ip raw" "ip6 mangle" "inet dstnat" "ip security" "ip srcnat" \
 	    "bridge dstnat" "bridge filter" "bridge out" "bridge srcnat" "ip -7" "bridge filter + 5" "ip mangle - 3"; do
 	set -- $case
@@ -174,6 +178,8 @@ has "bridge has no mangle priority" 2 '"mangle" is not a bridge chain priority \
 	"$N" -n add chain bridge t c '{ type filter hook forward priority mangle ; }'
 has "ip has no out priority" 2 '"out" is not a ip chain priority' \
 	"$N" -n add chain ip t c '{ type filter hook forward priority out ; }'
+has "bridge out is at the output hook only, as in nft" 2 '"out" is not a bridge chain priority' \
+	"$N" -n add chain bridge t c '{ type filter hook forward priority out ; }'
 has "a priority offset is a number" 2 'not a ip chain priority' \
 	"$N" -n add chain ip t c '{ type filter hook forward priority filter + x ; }'
 

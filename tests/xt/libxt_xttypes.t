@@ -19,7 +19,7 @@
 -m xttypes --onehost 10.0.0.1;=;OK
 -m xttypes --port 53;=;OK
 -m xttypes ! --port domain;-m xttypes ! --port 53;OK
--m xttypes --port 65536;;FAIL
+-m xttypes --port nosuchservice;;FAIL
 -m xttypes --ports 1000:2000;=;OK
 -m xttypes --ports 80;=;OK
 -m xttypes --flag;=;OK

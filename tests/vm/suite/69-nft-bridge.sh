@@ -1,6 +1,6 @@
 #!/bin/bash
 # nft-lua's bridge tables: chain priorities by nft's bridge names (filter
-# is -200, out is 100), printed back by name by nft-lua and nft alike; and
+# is -200, out 100 at the output hook), printed back by name by nft-lua and nft alike; and
 # a Lua target in a bridge chain, whose verdicts nf_tables reads as
 # ebtables' there: CONTINUE goes on to the next rule (it would accept if
 # given as is), DROP drops, ACCEPT accepts.
@@ -23,17 +23,19 @@ ip -n nfpeer addr add 10.9.69.2/24 dev veth1
 ip -n nfpeer link set veth1 up
 
 N add table bridge b
-N add chain bridge b out '{ type filter hook output priority filter ; }'
-N add chain bridge b fwd '{ type filter hook forward priority out ; }'
+N add chain bridge b out '{ type filter hook output priority out ; }'
+N add chain bridge b fwd '{ type filter hook forward priority filter ; }'
 N add chain bridge b pre '{ type filter hook prerouting priority dstnat + 5 ; }'
+expect_fail "bridge out is for the output hook, as in nft" 'not a bridge chain priority' \
+	N add chain bridge b fwd2 '{ type filter hook forward priority out ; }'
 expect "nft-lua lists bridge priorities by name" \
-"	chain out { type filter hook output priority filter ; policy accept ; }
-	chain fwd { type filter hook forward priority out ; policy accept ; }
+"	chain out { type filter hook output priority out ; policy accept ; }
+	chain fwd { type filter hook forward priority filter ; policy accept ; }
 	chain pre { type filter hook prerouting priority dstnat + 5 ; policy accept ; }" \
 	"$(N list bridge b | grep chain)"
 expect "nft reads them as the same priorities" \
-"type filter hook output priority filter; policy accept;
-type filter hook forward priority out; policy accept;
+"type filter hook output priority out; policy accept;
+type filter hook forward priority filter; policy accept;
 type filter hook prerouting priority dstnat + 5; policy accept;" \
 	"$(X nft list table bridge b | sed -n 's/^[[:space:]]*\(type filter hook\)/\1/p')"
 X nft add chain bridge b nftmade '{ type filter hook input priority -200 ; }'
