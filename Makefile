@@ -44,6 +44,7 @@ userspace:
 	$(MAKE) -C usr/bin
 	$(MAKE) -C nft
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d; done
+	$(MAKE) -C tests/xt	# test plugins of the VM tests, never installed
 
 install: modules_install scripts_install examples_install
 	$(MAKE) -C usr/bin install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
@@ -86,3 +87,4 @@ clean:
 	$(MAKE) -C usr/bin clean
 	$(MAKE) -C nft clean
 	set -e; for d in $(XT_PLUGINS); do $(MAKE) -C $$d clean; done
+	$(MAKE) -C tests/xt clean

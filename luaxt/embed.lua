@@ -4,7 +4,12 @@ local path = assert(arg[1], "usage: embed.lua FILE")
 local f = assert(io.open(path, "rb"))
 local src = f:read("a")
 f:close()
-assert(load(src, "=" .. path), "does not compile")	-- fail at build time, not in iptables
+-- Fail at build time, not in iptables, with Lua's message and the line.
+local ok, err = load(src, "=" .. path:match("[^/]*$"))
+if not ok then
+	io.stderr:write(err, "\n")
+	os.exit(1)
+end
 local out = {"/* generated from " .. path:match("[^/]*$") .. " by luaxt/embed.lua */\n",
 	"static const char luaxt_script[] = {\n"}
 for i = 1, #src, 16 do

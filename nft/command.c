@@ -166,34 +166,10 @@ const char *command_hook_name(uint32_t hook)
 	return hook < sizeof(hooks) / sizeof(hooks[0]) ? hooks[hook] : NULL;
 }
 
-static const struct {
-	const char *name;
-	int prio;
-} priorities[] = {
-	{ "raw", -300 }, { "mangle", -150 }, { "dstnat", -100 },
-	{ "filter", 0 }, { "security", 50 }, { "srcnat", 100 },
-};
-
-static int priority(const char *word)
-{
-	long v;
-	char *end;
-	size_t i;
-
-	for (i = 0; i < sizeof(priorities) / sizeof(priorities[0]); i++)
-		if (!strcmp(word, priorities[i].name))
-			return priorities[i].prio;
-	errno = 0;
-	v = strtol(word, &end, 10);
-	if (errno || end == word || *end || v < -2147483647L || v > 2147483647L)
-		usage_error("\"%s\" is not a chain priority", word);
-	return v;
-}
-
 /* "{ type filter hook input priority 0 ; policy accept ; }", in one word
  * or many, as nft writes it.
  */
-static void chain_spec(struct nftnl_chain *c, char **w, size_t n)
+static void chain_spec(struct nftnl_chain *c, int fam, char **w, size_t n)
 {
 	char spec[1024], *words[32], *p;
 	size_t len = 0, i, k, m;
@@ -222,8 +198,24 @@ static void chain_spec(struct nftnl_chain *c, char **w, size_t n)
 			nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, k);
 			hooked = true;
 		} else if (!strcmp(words[i], "priority")) {
-			nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO,
-					    priority(words[i + 1]));
+			/* a name, a number, or "name + N" in one word or three */
+			char text[128];
+			int prio;
+
+			snprintf(text, sizeof(text), "%s", words[i + 1]);
+			if (i + 3 < m && (!strcmp(words[i + 2], "+") || !strcmp(words[i + 2], "-"))) {
+				snprintf(text, sizeof(text), "%s %s %s", words[i + 1],
+					 words[i + 2], words[i + 3]);
+				i += 2;
+			}
+			if (!family_priority(fam, hooked ? (int)nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) : -1,
+					     text, &prio))
+				usage_error("\"%s\" is not a %s chain priority (a number, or "
+					    "%s, and + or - a number; nft knows dstnat, srcnat "
+					    "and bridge out at their hooks only)", text, family_name(fam),
+					    fam == NFPROTO_BRIDGE ? "dstnat, filter, out, srcnat" :
+					    "raw, mangle, dstnat, filter, security, srcnat");
+			nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 		} else if (!strcmp(words[i], "policy")) {
 			if (strcmp(words[i + 1], "accept") &&
 			    strcmp(words[i + 1], "drop"))
@@ -251,7 +243,7 @@ static void chain_cmd(char **w, size_t n)
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, family(w[2]));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, w[3]);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, w[4]);
-	chain_spec(c, w + 5, n - 5);
+	chain_spec(c, family(w[2]), w + 5, n - 5);
 	if (debug)
 		printf("%s\n", summary(w, n));
 	nl_batch_chain(summary(w, n), c);
@@ -337,6 +329,9 @@ void commands_from_file(const char *path)
 			command_run(words, n);
 	}
 	where[0] = '\0';
+	/* A directory (EISDIR) or a read error is no empty file. */
+	if (ferror(f))
+		die("%s: %s", path, strerror(errno));
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -141,7 +141,8 @@ static void meta(struct parse *p)
 	uint8_t proto;
 
 	if (strcmp(next(p, "meta"), "l4proto"))
-		usage_error("meta: only \"meta l4proto\" is supported");
+		usage_error("meta: nft-lua takes \"meta l4proto\"; other meta expressions "
+			    "are nft's own syntax: write this rule with nft");
 	neq = negated(p);
 	proto = protocol(next(p, "meta l4proto"));
 	rule_l4proto(p->r, proto, neq);
@@ -159,8 +160,8 @@ static void port(struct parse *p, const char *l4, uint8_t proto)
 	else if (!strcmp(field, "sport"))
 		dport = false;
 	else
-		usage_error("%s: expected sport or dport, not \"%s\"", l4,
-			    field);
+		usage_error("%s: nft-lua takes sport and dport; \"%s %s\" is nft's own "
+			    "syntax: write this rule with nft", l4, l4, field);
 	if (p->l4proto && p->l4proto != proto)
 		usage_error("%s after meta l4proto %u never matches", l4,
 			    p->l4proto);
@@ -209,6 +210,36 @@ static bool verdict(struct parse *p, const char *word)
 	return true;
 }
 
+/*
+ * nft's own expressions, which nft-lua leaves to nft. Some share a name
+ * with an xtables extension ("mark --mark 1", "limit --limit 1/s"): a
+ * word of this list followed by an option is the extension, otherwise it
+ * is nft syntax, and the user is told to write that rule with nft.
+ */
+static const char *const native_words[] = {
+	"ip", "ip6", "inet", "ether", "arp", "vlan", "icmp", "icmpv6", "igmp", "udplite",
+	"sctp", "dccp", "th", "ah", "esp", "comp", "ipcomp", "ct", "mark", "iif", "oif",
+	"iifname", "oifname", "iiftype", "oiftype", "skuid", "skgid", "rt", "fib", "socket",
+	"osf", "limit", "log", "quota", "reject", "masquerade", "snat", "dnat", "redirect",
+	"notrack", "queue", "dup", "fwd", "numgen", "jhash", "symhash", "synproxy", "tproxy",
+	"exthdr", "frag", "hbh", "mh", "srh", "dst", "ipsec", "set", "update", "add", "flow",
+	"secmark", "pkttype", "cpu", "cgroup", "nfproto", "l4proto", "length", "priority",
+	"saddr", "daddr", "@", NULL
+};
+
+static void native_word(struct parse *p, const char *word)
+{
+	const char *const *w;
+
+	if (p->i < p->n && p->w[p->i][0] == '-')
+		return;	/* options follow: an xtables extension of that name */
+	for (w = native_words; *w; w++)
+		if (!strcmp(*w, word) || (word[0] == '@' && !strcmp(*w, "@")))
+			usage_error("\"%s\" is nft's own syntax, which nft-lua leaves to nft: "
+				    "write this rule with nft (its rules and nft-lua's share "
+				    "the chains)", word);
+}
+
 static void extension(struct parse *p, const char *name, int kind)
 {
 	struct xt_blob blob;
@@ -252,6 +283,7 @@ void grammar_rule(struct nftnl_rule *r, int family, char **words, size_t n)
 		} else if (!strcmp(word, "target")) {
 			extension(&p, next(&p, word), XT_TARGET);
 		} else if (!verdict(&p, word)) {
+			native_word(&p, word);
 			extension(&p, word, XT_ANY);
 		}
 	}

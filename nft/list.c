@@ -90,14 +90,15 @@ static void add_chain(const void *obj, void *data)
 	}
 }
 
-static void print_chain_spec(const struct chain *c)
+static void print_chain_spec(const struct chain *c, int family)
 {
 	const char *hook = command_hook_name(c->hook);
+	char prio[64];
 
 	if (!c->base)
 		return;
-	printf(" { type %s hook %s priority %d ; policy %s ; }", c->type,
-	       hook ? hook : "?", c->prio,
+	printf(" { type %s hook %s priority %s ; policy %s ; }", c->type,
+	       hook ? hook : "?", family_priority_name(family, c->hook, c->prio, prio, sizeof(prio)),
 	       c->policy == NF_DROP ? "drop" : "accept");
 }
 
@@ -146,7 +147,7 @@ static void print_table(struct listing *l, const struct table *t)
 		for (i = 0; i < t->nchains; i++) {
 			printf("add chain %s %s %s", fam, t->name,
 			       t->chains[i].name);
-			print_chain_spec(&t->chains[i]);
+			print_chain_spec(&t->chains[i], t->family);
 			putchar('\n');
 		}
 	} else {
@@ -158,7 +159,7 @@ static void print_table(struct listing *l, const struct table *t)
 			continue;
 		if (!l->save) {
 			printf("\tchain %s", l->c->name);
-			print_chain_spec(l->c);
+			print_chain_spec(l->c, t->family);
 			putchar('\n');
 		}
 		nl_dump_rules(t->family, t->name, l->c->name, print_rule, l);

@@ -33,6 +33,8 @@ void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt
 int family_parse(const char *name);		/* NFPROTO_*, or -1 */
 const char *family_name(int family);
 uint8_t family_xtables(int family);		/* the libxtables family */
+bool family_priority(int family, int hook, const char *text, int *prio);
+const char *family_priority_name(int family, int hook, int prio, char *buf, size_t size);
 
 /* xt.c: libxtables glue. */
 struct xt_blob {

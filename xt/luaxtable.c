@@ -34,6 +34,7 @@
 #include <linux/rcupdate.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/x_tables.h>
+#include <linux/netfilter_bridge/ebtables.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 
@@ -70,9 +71,25 @@ static inline const char *luaxtable_name(const struct luaxtable *ext)
 	return ext->target ? ext->xt.target.name : ext->xt.match.name;
 }
 
+/*
+ * A rule's kernel-private state, behind the blob's private word: the blob
+ * keeps Lunatik's layout, where that word is all there is.
+ */
+struct luaxtable_rule {
+	struct luaxtable *ext;		/* bound at checkentry */
+	int argsref;			/* the decoded args in the script's registry */
+	u32 gen;			/* the binding argsref belongs to */
+	bool nft;			/* the rule is in nf_tables (iptables-nft) */
+};
+
+static inline struct luaxtable_rule *luaxtable_rule(const struct luaxtable_info *info)
+{
+	return (struct luaxtable_rule *)(uintptr_t)info->kernel;
+}
+
 static inline struct luaxtable *luaxtable_ofinfo(const struct luaxtable_info *info)
 {
-	return (struct luaxtable *)(uintptr_t)info->priv.ext;
+	return luaxtable_rule(info)->ext;
 }
 
 /* Per packet: what push() and result() share. */
@@ -87,20 +104,89 @@ struct luaxtable_call {
 };
 
 /*
- * Pushes the rule's args string, interned at checkentry. A rule made
- * under an earlier binding (the script was restarted) interns it again,
- * once: argsref is only touched under the runtime's lock.
+ * The arguments as the script sees them. A blob of luaxt's encoding gives
+ * its string, or its table of typed values; any other blob (a plugin of
+ * Lunatik's) is the 256-byte string Lunatik gives. luaxtable_validate()
+ * has checked the encoding when the rule was checked.
+ */
+static const u8 *luaxtable_pushvalue(lua_State *L, const u8 *p, const u8 *end, int depth);
+
+static const u8 *luaxtable_pushlist(lua_State *L, const u8 *p, const u8 *end, int depth)
+{
+	int i, n = *p++;
+
+	lua_createtable(L, n, 0);
+	for (i = 1; i <= n; i++) {
+		p = luaxtable_pushvalue(L, p, end, depth + 1);
+		lua_rawseti(L, -2, i);
+	}
+	return p;
+}
+
+static const u8 *luaxtable_pushvalue(lua_State *L, const u8 *p, const u8 *end, int depth)
+{
+	u8 tag = *p++;
+
+	switch (tag) {
+	case 'f':
+	case 't':
+		lua_pushboolean(L, tag == 't');
+		return p;
+	case 'i': {
+		u64 v = 0;
+		int i;
+
+		for (i = 0; i < 8; i++)
+			v = v << 8 | *p++;
+		lua_pushinteger(L, (lua_Integer)v);
+		return p;
+	}
+	case 's':
+		lua_pushlstring(L, (const char *)p + 1, *p);
+		return p + 1 + *p;
+	default:	/* 'l' */
+		return luaxtable_pushlist(L, p, end, depth);
+	}
+}
+
+static void luaxtable_pushdecoded(lua_State *L, const struct luaxtable_info *info)
+{
+	const struct luaxtable_header *h = (const struct luaxtable_header *)info->userargs;
+	const u8 *p = (const u8 *)(h + 1), *end = p + be16_to_cpu(h->len);
+
+	if (memcmp(h->magic, LUAXTABLE_MAGIC, sizeof(h->magic))) {
+		lua_pushlstring(L, info->userargs, LUAXTABLE_ARGS_MAX);
+		return;
+	}
+	if (h->form == LUAXTABLE_FORM_STRING) {
+		lua_pushlstring(L, (const char *)p, end - p);
+		return;
+	}
+	lua_newtable(L);
+	while (p < end) {
+		lua_pushlstring(L, (const char *)p + 1, *p);
+		p = luaxtable_pushvalue(L, p + 1 + *p, end, 1);
+		lua_rawset(L, -3);
+	}
+}
+
+/*
+ * Pushes the rule's args, decoded at checkentry. A rule made under an
+ * earlier binding (the script was restarted) decodes them again, once:
+ * argsref is only touched under the runtime's lock.
  */
 static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
 {
-	if (unlikely(info->priv.gen != ext->gen)) {
-		lua_pushlstring(L, (const char *)info->args, info->argslen);
+	struct luaxtable_rule *rule = luaxtable_rule(info);
+
+	if (unlikely(rule->gen != ext->gen)) {
+		luaxtable_pushdecoded(L, info);
 		lua_pushvalue(L, -1);
-		info->priv.argsref = luaL_ref(L, LUA_REGISTRYINDEX);
-		info->priv.gen = ext->gen;
+		rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
+		rule->gen = ext->gen;
 		return;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, info->priv.argsref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rule->argsref);
 }
 
 /*
@@ -331,6 +417,26 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 	return match;
 }
 
+/*
+ * In a bridge table, nf_tables reads a target's result as an ebtables
+ * verdict, where XT_CONTINUE (-1) would be EBT_ACCEPT: say what the
+ * script meant in ebtables' words.
+ */
+static unsigned int luaxtable_ebtverdict(unsigned int verdict)
+{
+	switch (verdict) {
+	case XT_CONTINUE:
+		return EBT_CONTINUE;
+	case XT_RETURN:
+		return EBT_RETURN;
+	case NF_ACCEPT:
+		return EBT_ACCEPT;
+	case NF_DROP:
+		return EBT_DROP;
+	}
+	return verdict;	/* QUEUE (with its number) and REPEAT are netfilter verdicts there too */
+}
+
 static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action_param *par)
 {
 	struct luaxtable_info *info = (struct luaxtable_info *)par->targinfo;
@@ -359,23 +465,27 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 		atomic64_inc(&ctx.ext->unbound_calls);
 	}
 	rcu_read_unlock();
+	/* A bridge rule's verdict is read as ebtables' (nft_target_eval_bridge). */
+	if (unlikely(xt_family(par) == NFPROTO_BRIDGE))
+		return luaxtable_ebtverdict(verdict);
 	/* Legacy x_tables has no way for a target to return (only standard targets can). */
-	if (unlikely(verdict == XT_RETURN) && !(info->priv.kflags & LUAXTABLE_KF_NFT))
+	if (unlikely(verdict == XT_RETURN) && !luaxtable_rule(info)->nft)
 		verdict = XT_CONTINUE;
 	return verdict;
 }
 
-/* Protected: interns the args of a new rule and runs the script's checkentry on them. */
+/* Protected: decodes the args of a new rule and runs the script's checkentry on them. */
 static int luaxtable_pcheck(lua_State *L)
 {
 	struct luaxtable *ext = lua_touserdata(L, 1);
 	struct luaxtable_info *info = lua_touserdata(L, 2);
+	struct luaxtable_rule *rule = luaxtable_rule(info);
 
 	lua_settop(L, 0);
-	lua_pushlstring(L, (const char *)info->args, info->argslen);
+	luaxtable_pushdecoded(L, info);
 	lua_pushvalue(L, 1);
-	info->priv.argsref = luaL_ref(L, LUA_REGISTRYINDEX);
-	info->priv.gen = ext->gen;
+	rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
+	rule->gen = ext->gen;
 	if (ext->checkref == LUA_NOREF)
 		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ext->checkref);
@@ -412,7 +522,9 @@ static void luaxtable_logerror(lua_State *L, struct luaxtable *ext, const char *
 
 static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
 {
-	info->priv.argsref = LUA_NOREF;
+	struct luaxtable_rule *rule = luaxtable_rule(info);
+
+	rule->argsref = LUA_NOREF;
 	lua_pushcfunction(L, luaxtable_pcheck);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, info);
@@ -420,8 +532,8 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 		return 0;
 	luaxtable_logerror(L, ext, "checkentry");
 	/* luaL_unref only writes an existing slot: it cannot raise. */
-	luaL_unref(L, LUA_REGISTRYINDEX, info->priv.argsref);
-	info->priv.argsref = LUA_NOREF;
+	luaL_unref(L, LUA_REGISTRYINDEX, rule->argsref);
+	rule->argsref = LUA_NOREF;
 	return -EINVAL;
 }
 
@@ -429,10 +541,10 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 static int luaxtable_pdestroy(lua_State *L)
 {
 	struct luaxtable *ext = lua_touserdata(L, 1);
-	struct luaxtable_info *info = lua_touserdata(L, 2);
-	int argsref = info->priv.argsref;
+	struct luaxtable_rule *rule = lua_touserdata(L, 2);
+	int argsref = rule->argsref;
 
-	info->priv.argsref = LUA_NOREF;
+	rule->argsref = LUA_NOREF;
 	lua_settop(L, 0);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, argsref);
 	luaL_unref(L, LUA_REGISTRYINDEX, argsref);
@@ -444,26 +556,71 @@ static int luaxtable_pdestroy(lua_State *L)
 	return 0;
 }
 
-static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxtable_rule *rule)
 {
 	lua_pushcfunction(L, luaxtable_pdestroy);
 	lua_pushlightuserdata(L, ext);
-	lua_pushlightuserdata(L, info);
+	lua_pushlightuserdata(L, rule);
 	if (lunatik_pcall(L, 2, 0) == LUA_OK)
 		return 0;
 	luaxtable_logerror(L, ext, "destroy");
 	return -EINVAL;
 }
 
-/* Every byte userspace gave us, before anything trusts it. */
+/* A value of luaxt's typed encoding that fits before end; returns where it ends. */
+static const u8 *luaxtable_checkvalue(const u8 *p, const u8 *end, int depth)
+{
+	int n;
+
+	if (p >= end)
+		return NULL;
+	switch (*p++) {
+	case 'f':
+	case 't':
+		return p;
+	case 'i':
+		return end - p >= 8 ? p + 8 : NULL;
+	case 's':
+		return p < end && end - p - 1 >= *p ? p + 1 + *p : NULL;
+	case 'l':
+		if (p >= end || depth >= LUAXTABLE_DEPTH_MAX)
+			return NULL;
+		for (n = *p++; p && n > 0; n--)
+			p = luaxtable_checkvalue(p, end, depth + 1);
+		return p;
+	}
+	return NULL;
+}
+
+/*
+ * Every byte userspace gave us, before anything trusts it. Any 256 bytes
+ * are a string for a plugin of Lunatik's; luaxt's encoding must be well
+ * formed and canonical (zero after the payload), so that iptables -D finds
+ * the rule by its args.
+ */
 static int luaxtable_validate(const struct luaxtable_info *info)
 {
-	if (info->argslen > LUAXTABLE_ARGS_MAX || info->flags)
+	const struct luaxtable_header *h = (const struct luaxtable_header *)info->userargs;
+	const u8 *p = (const u8 *)(h + 1), *end;
+	size_t len = be16_to_cpu(h->len);
+
+	if (memcmp(h->magic, LUAXTABLE_MAGIC, sizeof(h->magic)))
+		return 0;
+	if (h->version != LUAXTABLE_VERSION || len > LUAXTABLE_PAYLOAD_MAX ||
+	    (h->form != LUAXTABLE_FORM_STRING && h->form != LUAXTABLE_FORM_TYPED))
 		return -EINVAL;
-	/* A canonical blob, so that iptables -D finds the rule by its args. */
-	if (memchr_inv(info->args + info->argslen, 0, LUAXTABLE_ARGS_MAX - info->argslen))
+	end = p + len;
+	if (memchr_inv(end, 0, (const u8 *)info->userargs + LUAXTABLE_ARGS_MAX - end))
 		return -EINVAL;
-	return 0;
+	if (h->form == LUAXTABLE_FORM_STRING)
+		return 0;
+	while (p && p < end) {
+		/* key: a string of 1 to 255 bytes */
+		if (!*p || end - p - 1 < *p)
+			return -EINVAL;
+		p = luaxtable_checkvalue(p + 1 + *p, end, 1);
+	}
+	return p ? 0 : -EINVAL;
 }
 
 /*
@@ -484,13 +641,18 @@ static bool luaxtable_nsallowed(const struct luaxtable *ext, const struct net *n
 static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info,
 			       struct net *net, bool nft)
 {
+	struct luaxtable_rule *rule;
 	int ret;
 
+	/* Whatever userspace left in the private word is never used. */
+	info->kernel = 0;
 	if (luaxtable_validate(info)) {
 		pr_info_ratelimited("%s: malformed arguments\n", luaxtable_name(ext));
 		return -EINVAL;
 	}
-	memset(&info->priv, 0, sizeof(info->priv));
+	rule = kzalloc(sizeof(*rule), GFP_KERNEL);
+	if (!rule)
+		return -ENOMEM;
 	mutex_lock(&luaxtable_mutex);
 	if (!ext->bound) {
 		pr_info_ratelimited("%s: no running script provides this extension\n",
@@ -502,8 +664,9 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 		ret = -EPERM;
 		goto out;
 	}
-	info->priv.ext = (uintptr_t)ext;
-	info->priv.kflags = nft ? LUAXTABLE_KF_NFT : 0;
+	rule->ext = ext;
+	rule->nft = nft;
+	info->kernel = (uintptr_t)rule;
 	lunatik_run(ext->packet.runtime, luaxtable_docheck, ret, ext, info);
 	if (ret == -ENXIO) {
 		pr_info_ratelimited("%s: its script is stopping\n", luaxtable_name(ext));
@@ -513,20 +676,27 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 		atomic_inc(&ext->rules);
 out:
 	mutex_unlock(&luaxtable_mutex);
+	if (ret) {
+		info->kernel = 0;
+		kfree(rule);
+	}
 	return ret;
 }
 
 static void luaxtable_destroyrule(struct luaxtable_info *info)
 {
-	struct luaxtable *ext = luaxtable_ofinfo(info);
+	struct luaxtable_rule *rule = luaxtable_rule(info);
+	struct luaxtable *ext = rule->ext;
 	int ret;
 
 	mutex_lock(&luaxtable_mutex);
-	/* Args interned by an earlier binding went with its state. */
-	if (ext->bound && info->priv.gen == ext->gen && info->priv.argsref != LUA_NOREF)
-		lunatik_run(ext->packet.runtime, luaxtable_dodestroy, ret, ext, info);
+	/* Args decoded by an earlier binding went with its state. */
+	if (ext->bound && rule->gen == ext->gen && rule->argsref != LUA_NOREF)
+		lunatik_run(ext->packet.runtime, luaxtable_dodestroy, ret, ext, rule);
 	atomic_dec(&ext->rules);
 	mutex_unlock(&luaxtable_mutex);
+	info->kernel = 0;
+	kfree(rule);
 }
 
 static int luaxtable_mtcheck(const struct xt_mtchk_param *par)

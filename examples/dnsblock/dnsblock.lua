@@ -9,29 +9,30 @@
 --   sudo ip6tables -A OUTPUT -m dnsblock --domain example.com -j DROP
 --
 -- A rule without --domain uses the configured list (config.lua). The rule's
--- arguments (from libxt_dnsblock.so) are "[!]domain domain ...": "!"
--- inverts the match for DNS queries (other packets never match).
+-- arguments (from libxt_dnsblock.so, luaxt's typed encoding) are a table:
+-- domain = {"example.org", ...}, and ["!domain"] = true for ! --domain,
+-- which inverts the match for DNS queries (other packets never match).
 
 local xtable = require("xtable")
 local nf = require("netfilter")
 local dns = require("examples.dns")
 local config = require("examples.dnsblock.config")
 
--- userargs -> {set =, invert =}: parsed when a rule is checked, not per packet.
+-- Each rule's arguments (one table per rule) -> {set =, invert =}: built
+-- when the rule is checked, not per packet, and dropped when the rule goes.
 local rules = {}
 
 local function parse(userargs)
-	local rule = rules[userargs]
-	if rule then
-		return rule
+	local list, invert = {}, false
+	-- Another plugin's arguments (a string) use the configured list.
+	if type(userargs) == "table" then
+		for _, d in ipairs(userargs.domain or {}) do
+			assert(#d <= 253 and string.match(d, "^[%w%-_%.]+$"), "invalid domain '" .. d .. "'")
+			list[#list + 1] = d
+		end
+		invert = userargs["!domain"] == true
 	end
-	local invert = string.sub(userargs, 1, 1) == "!"
-	local list = {}
-	for d in string.gmatch(invert and string.sub(userargs, 2) or userargs, "%S+") do
-		assert(#d <= 253 and string.match(d, "^[%w%-_%.]+$"), "invalid domain '" .. d .. "'")
-		list[#list + 1] = d
-	end
-	rule = {set = dns.domains(#list > 0 and list or config.domains), invert = invert}
+	local rule = {set = dns.domains(#list > 0 and list or config.domains), invert = invert}
 	rules[userargs] = rule
 	return rule
 end
@@ -59,5 +60,6 @@ xtable.match{
 		parse(userargs)
 	end,
 	destroy = function (userargs)
+		rules[userargs] = nil
 	end,
 }

@@ -8,39 +8,37 @@
 --   sudo iptables -t mangle -A PREROUTING -p udp --sport 53 -j dnsdoctor
 --
 -- Defaults from config.lua (lunatik.com and names under it, client
--- 10.1.1.2, 192.168.10.1 -> 10.1.2.3); a rule
--- may set any of them (--domain, --client, --from, --to): its arguments
--- (from libxt_dnsdoctor.so) are "key=value" words. The target always
--- continues to the next rule.
+-- 10.1.1.2, 192.168.10.1 -> 10.1.2.3); a rule may set any of them
+-- (--domain, --client, --from, --to): its arguments (from
+-- libxt_dnsdoctor.so, luaxt's typed encoding) are a table, {domain =
+-- "lunatik.com", client = "\10\1\1\2", ...}, addresses as 4 bytes in network
+-- order. The target always continues to the next rule.
 
 local xtable = require("xtable")
 local nf = require("netfilter")
 local dns = require("examples.dns")
 local config = require("examples.dnsdoctor.config")
 
-local defaults = {domain = config.domain, client = config.client, from = config.public, to = config.private}
-
--- userargs -> configuration: parsed when a rule is checked, not per packet.
+-- Each rule's arguments (one table per rule) -> its configuration: built
+-- when the rule is checked, not per packet, and dropped when the rule goes.
 local rules = {}
 
+local function address(userargs, key, default)
+	local a = type(userargs) == "table" and userargs[key]
+	if not a then
+		return dns.ipv4(default)
+	end
+	assert(#a == 4, "--" .. key .. " must be an IPv4 address")
+	return string.unpack(">I4", a)
+end
+
 local function parse(userargs)
-	local rule = rules[userargs]
-	if rule then
-		return rule
-	end
-	local conf = {}
-	for k, v in pairs(defaults) do
-		conf[k] = v
-	end
-	for k, v in string.gmatch(userargs, "(%w+)=(%S+)") do
-		assert(defaults[k], "unknown setting '" .. k .. "'")
-		conf[k] = v
-	end
-	rule = {
-		domains = dns.domains{conf.domain},
-		client = dns.ipv4(conf.client),
-		from = dns.ipv4(conf.from),
-		to = dns.ipv4(conf.to),
+	local domain = type(userargs) == "table" and userargs.domain or config.domain
+	local rule = {
+		domains = dns.domains{domain},
+		client = address(userargs, "client", config.client),
+		from = address(userargs, "from", config.public),
+		to = address(userargs, "to", config.private),
 	}
 	rules[userargs] = rule
 	return rule
@@ -77,5 +75,6 @@ xtable.target{
 		parse(userargs)
 	end,
 	destroy = function (userargs)
+		rules[userargs] = nil
 	end,
 }

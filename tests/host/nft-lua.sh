@@ -146,14 +146,42 @@ has "word after verdict" 2 '"counter" after the verdict would never run' "$N" -n
 has "two targets" 2 'only one target per rule' "$N" -n add rule ip t c LOG CONNMARK --set-mark 1
 has "standard target" 2 'use the verdicts' "$N" -n add rule ip t c ACCEPT
 has "port range" 2 'udp: "70000" is not a number from 0 to 65535' "$N" -n add rule ip t c udp dport 70000
-has "port field" 2 'expected sport or dport, not "saddr"' "$N" -n add rule ip t c udp saddr 1
-has "meta key" 2 'only "meta l4proto" is supported' "$N" -n add rule ip t c meta mark 1
+has "port field" 2 'udp: nft-lua takes sport and dport; "udp saddr" is nft.s own syntax: write this rule with nft' "$N" -n add rule ip t c udp saddr 1
+has "meta key" 2 'nft-lua takes "meta l4proto"; other meta expressions are nft.s own syntax' "$N" -n add rule ip t c meta mark 1
+has "native words point to nft" 2 '"ip" is nft.s own syntax, which nft-lua leaves to nft: write this rule with nft' \
+	"$N" -n add rule ip t c ip saddr 1.2.3.4 drop
+has "native words: no plugin is looked for" 2 '^nft-lua: "iifname" is nft' "$N" -n add rule ip t c iifname lo accept
+has "a native word with options is the extension" 0 '=> mark --mark 0x1 drop' "$N" -n add rule ip t c mark --mark 1 drop
+has "restore: a directory is an error" 1 "$T: Is a directory" "$N" -n -f "$T"
 has "conflicting protocols" 2 'tcp after meta l4proto 17 never matches' "$N" -n add rule ip t c meta l4proto udp tcp dport 1
 has "two counters" 2 'one counter per rule' "$N" -n add rule ip t c counter counter
 has "delete needs a handle" 2 'delete rule FAMILY TABLE CHAIN handle HANDLE' "$N" -n delete rule ip t c 4
 has "bad handle" 2 '"x" is not a rule handle' "$N" -n delete rule ip t c handle x
 has "chain spec" 2 'a base chain needs type, hook and priority' "$N" -n add chain ip t c '{ type filter ; }'
 has "chain hook" 2 'unknown hook "ingress"' "$N" -n add chain ip t c '{ type filter hook ingress priority 0 ; }'
+
+# priorities: nft's names per family (the kernel's constants); listing prints them back so
+prio() {	# nft knows dstnat, srcnat and bridge out at their hooks only
+	local hook=forward
+	case $2 in dstnat*) hook=prerouting ;; srcnat*) hook=postrouting ;; out*) hook=output ;; esac
+	"$N" -n add chain "$1" t c "{ type filter hook $hook priority $2 ; }" 2>&1
+}
+for case in "ip filter" "ip raw" "ip6 mangle" "inet dstnat" "ip security" "ip srcnat" \
+	    "bridge dstnat" "bridge filter" "bridge out" "bridge srcnat" "ip -7" "bridge filter + 5" "ip mangle - 3"; do
+	set -- $case
+	f=$1
+	shift
+	checks=$((checks + 1))
+	out=$(prio "$f" "$*") || fail "priority $case: $out"
+done
+has "bridge has no mangle priority" 2 '"mangle" is not a bridge chain priority \(a number, or dstnat, filter, out, srcnat' \
+	"$N" -n add chain bridge t c '{ type filter hook forward priority mangle ; }'
+has "ip has no out priority" 2 '"out" is not a ip chain priority' \
+	"$N" -n add chain ip t c '{ type filter hook forward priority out ; }'
+has "bridge out is at the output hook only, as in nft" 2 '"out" is not a bridge chain priority' \
+	"$N" -n add chain bridge t c '{ type filter hook forward priority out ; }'
+has "a priority offset is a number" 2 'not a ip chain priority' \
+	"$N" -n add chain ip t c '{ type filter hook forward priority filter + x ; }'
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

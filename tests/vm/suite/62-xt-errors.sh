@@ -51,8 +51,8 @@ put_script xt_check <<'EOT'
 local xtable = require("xtable")
 xtable.match{name = "dnsblock", revision = 0,
 	match = function () return true end,
-	checkentry = function (args)
-		if args ~= "" then error("no arguments, got '" .. args .. "'") end
+	checkentry = function (args)	-- libxt_dnsblock's typed arguments
+		if next(args) then error("no arguments, got '" .. args.domain[1] .. "'") end
 	end}
 EOT
 lunatik run xt_check false
@@ -89,7 +89,7 @@ put_script xt_verdict <<'EOT'
 local nf = require("netfilter")
 local verdicts = {["return"] = nf.action.RETURN, drop = nf.action.DROP, bad = 12345, str = "x"}
 require("xtable").target{name = "dnsdoctor", revision = 0, target = function (skb, par, args)
-	return verdicts[string.match(args, "domain=(%S+)")] or nf.action.CONTINUE
+	return verdicts[args.domain] or nf.action.CONTINUE	-- libxt_dnsdoctor's typed arguments
 end}
 EOT
 lunatik run xt_verdict false

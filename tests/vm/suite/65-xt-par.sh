@@ -37,8 +37,10 @@ local function fields(par, family, thoff)
 	return ok
 end
 
-xtable.match{name = "dnsblock", revision = 0, match = function (skb, par, args)
+xtable.match{name = "dnsblock", revision = 0, match = function (skb, par, userargs)
 	kept = par
+	-- libxt_dnsblock's typed arguments: {domain = {NAME}}
+	local args = userargs.domain and userargs.domain[1]
 	if args == "fields4" then
 		return fields(par, nf.family.IPV4, 20)
 	elseif args == "fields6" then

@@ -22,7 +22,7 @@ N insert rule ip t out mark --mark 0x1/0xff counter drop
 h=$(handle_of 'comment --comment hello')
 N add rule ip t out position "$h" udp sport 7 counter
 expect "ip: list" "table ip t
-	chain out { type filter hook output priority 0 ; policy accept ; }
+	chain out { type filter hook output priority filter ; policy accept ; }
 		mark --mark 0x1/0xff counter packets 0 bytes 0 drop # handle 3
 		udp dport 9999 match comment --comment hello counter packets 0 bytes 0 accept # handle 2
 		udp sport 7 counter packets 0 bytes 0 # handle 4" "$(N list ip t)"
@@ -117,6 +117,9 @@ echo "ok   nft list ruleset with both"
 expect_fail "no such table" "no such table ip nosuch" N add rule ip nosuch out accept
 expect_fail "no such chain" "no such chain ip t nosuch" N add rule ip t nosuch accept
 expect_fail "no such plugin" "unknown word or extension \"nosuchext\"" N add rule ip t out nosuchext
+expect_fail "nft's own syntax points to nft" "\"ip\" is nft's own syntax, which nft-lua leaves to nft" \
+	N add rule ip t out ip saddr 1.2.3.4 drop
+expect_fail "restore from a directory" "/tmp: Is a directory" N -f /tmp
 expect_fail "bad argument" "mark" N add rule ip t out mark --mark zz
 expect_fail "unknown option" "unknown option \"--nope\"" N add rule ip t out comment --nope x
 expect_fail "unsupported family" "unknown or unsupported family" N add rule netdev t out accept

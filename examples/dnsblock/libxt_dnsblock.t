@@ -1,0 +1,11 @@
+:OUTPUT
+-m dnsblock;=;OK
+-m dnsblock --domain example.org;=;OK
+-m dnsblock --domain Example.ORG.;-m dnsblock --domain example.org;OK
+-m dnsblock --domain a.test --domain b.test;=;OK
+-m dnsblock ! --domain a.test ! --domain b.test;=;OK
+-m dnsblock --domain a.test ! --domain b.test;;FAIL
+-m dnsblock --domain "bad name";;FAIL
+-m dnsblock --domain a..test;;FAIL
+-m dnsblock --domain;;FAIL
+-m dnsblock --nope x;;FAIL

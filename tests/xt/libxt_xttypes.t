@@ -1,0 +1,34 @@
+:OUTPUT
+-m xttypes;=;OK
+-m xttypes --u8 1;=;OK
+-m xttypes --u8 200;=;OK
+-m xttypes --u8 0;;FAIL
+-m xttypes --u8 201;;FAIL
+-m xttypes --u8 x;;FAIL
+-m xttypes ! --u16 65535;=;OK
+-m xttypes --u16 65536;;FAIL
+-m xttypes --u32 4294967295;=;OK
+-m xttypes --u32 4294967296;;FAIL
+-m xttypes --u64 18446744073709551615;=;OK
+-m xttypes --str abc;=;OK
+-m xttypes ! --str "a b";=;OK
+-m xttypes --str 12345678901;;FAIL
+-m xttypes --host 10.1.2.3;=;OK
+-m xttypes --host localhost;-m xttypes --host 127.0.0.1;OK
+-m xttypes --host 1::1;;FAIL
+-m xttypes --onehost 10.0.0.1;=;OK
+-m xttypes --port 53;=;OK
+-m xttypes ! --port domain;-m xttypes ! --port 53;OK
+-m xttypes --port nosuchservice;;FAIL
+-m xttypes --ports 1000:2000;=;OK
+-m xttypes --ports 80;=;OK
+-m xttypes --flag;=;OK
+-m xttypes ! --flag;;FAIL
+-m xttypes --tag a --tag b;=;OK
+-m xttypes --on;=;OK
+-m xttypes --on --off;;FAIL
+-m xttypes --dep 3;;FAIL
+-m xttypes --u8 5 --dep 3;=;OK
+-m xttypes --dep 3 --u8 5;-m xttypes --u8 5 --dep 3;OK
+-m xttypes --u8 1 --u8 2;;FAIL
+-m xttypes --u8 7 ! --u16 300 --u32 70000 --u64 5 --str s --host 10.0.0.1 --onehost 10.0.0.2 --port 80 --ports 1:2 --flag --tag x --on;=;OK
