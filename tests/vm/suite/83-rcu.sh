@@ -117,6 +117,8 @@ lunatik run rcutest/fill
 lunatik stop rcutest/fill
 sleep 1
 before=$(slab)
+# REPL sessions run in the driver runtime, which keeps what they required.
+base=$(awk '$1 == "luarcu" {print $3}' /proc/modules)
 for i in $(seq 20); do
 	lunatik run rcutest/fill
 	lunatik stop rcutest/fill
@@ -129,9 +131,7 @@ done
 echo "kmalloc objects: before $before, after $after (20 cycles of 250 entries and objects)"
 [ $((after - before)) -le 2000 ] || { echo "FAIL entries or objects leak"; exit 1; }
 echo "ok   20 stop cycles leave no entries behind"
-# Sessions close as their processes exit: give them a moment.
-for i in $(seq 100); do [ "$(awk '$1 == "luarcu" {print $3}' /proc/modules)" != 0 ] || break; sleep 0.1; done
-expect "module references back" "0" "$(awk '$1 == "luarcu" {print $3}' /proc/modules)"
+expect "module references back" "$base" "$(awk '$1 == "luarcu" {print $3}' /proc/modules)"
 lunatik unload
 expect "the module unloads" "" "$(grep '^luarcu ' /proc/modules || true)"
 kernel_clean
