@@ -15,6 +15,7 @@ static const char *const lunatik_modules[] = {
 	"luanetfilter",
 	"luaxtable",
 	"luathread",
+	"luasocket",
 	"lunatik_run",
 };
 
