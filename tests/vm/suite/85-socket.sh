@@ -42,6 +42,12 @@ local u <close> = inet.udp()
 u:bind(inet.localhost, 0)
 local ok3, e3 = pcall(u.receive, u, 10, require("socket").msg.DONTWAIT)
 return tostring(e1 == 111), tostring(e2 == errno.AGAIN), tostring(e3 == errno.AGAIN), type(e1)')"
+expect "a NONBLOCK socket never waits" "11" "$(chunk '
+local socket = require("socket")
+local s <close> = socket.new(socket.af.INET, socket.sock.DGRAM | socket.sock.NONBLOCK, 0)
+s:bind(0x7F000001, 0)
+local ok, e = pcall(s.receive, s, 10)
+return e')"
 expect "address in use" "98" "$(chunk '
 local inet = require("socket.inet")
 local a <close> = inet.tcp()
