@@ -264,6 +264,12 @@ static int luasocket_new(lua_State *L)
 		kfree(ls);
 		return luasocket_error(L, ret);
 	}
+	/*
+	 * As servers do (SO_REUSEADDR): a script run again binds its port while
+	 * connections of its last run are in TIME_WAIT. Two listeners still clash.
+	 */
+	if ((family == AF_INET || family == AF_INET6) && type == SOCK_STREAM)
+		sock_set_reuseaddr(ls->sock->sk);
 	object->private = ls;
 	return 1;
 }
