@@ -39,6 +39,7 @@ int lunatik_openrequire(lua_State *L);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);
 int lunatik_resume(lua_State *L);
+void lunatik_setentry(lua_State *L);
 extern struct workqueue_struct *lunatik_wq;
 
 #endif
