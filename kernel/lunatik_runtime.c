@@ -137,6 +137,8 @@ static void lunatik_openlibs(lua_State *L)
 		{LUA_TABLIBNAME, luaopen_table},
 		{LUA_STRLIBNAME, luaopen_string},
 		{LUA_UTF8LIBNAME, luaopen_utf8},
+		{LUA_MATHLIBNAME, luaopen_math},
+		{LUA_DBLIBNAME, luaopen_debug},
 		{NULL, NULL}
 	};
 	const luaL_Reg *lib;

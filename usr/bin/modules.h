@@ -15,6 +15,11 @@ static const char *const lunatik_modules[] = {
 	"luanetfilter",
 	"luaxtable",
 	"luathread",
+	"luabyteorder",
+	"luacompletion",
+	"luafifo",
+	"luarcu",
+	"luadevice",
 	"luasocket",
 	"lunatik_run",
 };
