@@ -1,5 +1,6 @@
 #!/bin/bash
 # Loading and unloading the core leaves nothing behind, even with scripts running.
+# vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
 

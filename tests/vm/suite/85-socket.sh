@@ -2,7 +2,7 @@
 # The socket library and socket.inet: TCP, UDP, AF_UNIX; errors as errno;
 # network namespaces; blocking calls interrupted by stop, thrd:stop() and
 # signals; non-sleepable runtimes refused; run/stop cycles leave no socket.
-# vm-timeout: 300
+# vm-timeout: 480
 set -euo pipefail
 . ./testlib.bash
 
