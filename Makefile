@@ -59,13 +59,15 @@ modules_install:
 scripts_install:
 	install -d $(SCRIPTS_DIR)/lunatik
 	install -m 0644 kernel/lib/lunatik/*.lua $(SCRIPTS_DIR)/lunatik/
+	install -d $(SCRIPTS_DIR)/socket
+	install -m 0644 kernel/lib/socket/*.lua $(SCRIPTS_DIR)/socket/
 
 # The examples' kernel scripts, under /lib/modules/lua/examples.
 examples_install:
 	$(MAKE) -C examples install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
-	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik
+	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik $(SCRIPTS_DIR)/socket
 	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C nft uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C examples uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

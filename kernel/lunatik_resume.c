@@ -172,6 +172,17 @@ static int lunatik_presume(lua_State *L)
 		lua_xmove(co, L, 1);
 		return lua_error(L);
 	}
+	/*
+	 * Finished with a function first: that function is what a thread of
+	 * this runtime runs next, as in Lunatik (echod's worker returns its
+	 * task this way); it is not passed back.
+	 */
+	if (status == LUA_OK && nres > 0 && lua_type(co, -nres) == LUA_TFUNCTION) {
+		lua_pushvalue(co, -nres);
+		lunatik_setentry(co);
+		lua_remove(co, -nres);
+		nres--;
+	}
 	why = lunatik_collect(co, lua_gettop(co) - nres + 1, nres, t);
 	lua_pop(co, nres);
 	if (why)

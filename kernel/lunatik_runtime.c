@@ -370,6 +370,12 @@ int lunatik_pushentry(lua_State *L)
 }
 EXPORT_SYMBOL_GPL(lunatik_pushentry);
 
+/* Pops a function: what threads of this runtime run from now on. */
+void lunatik_setentry(lua_State *L)
+{
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &lunatik_entrykey);
+}
+
 /* Tasks that hold a runtime's lock for long; few, so one list. */
 static LIST_HEAD(lunatik_attachments);
 static DEFINE_MUTEX(lunatik_attachments_mutex);

@@ -58,6 +58,7 @@ int lunatik_openrequire(lua_State *L);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);
 int lunatik_resume(lua_State *L);
+void lunatik_setentry(lua_State *L);
 
 /* lunatik_budget.c */
 int lunatik_budgetinit(void);

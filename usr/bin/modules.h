@@ -20,6 +20,7 @@ static const char *const lunatik_modules[] = {
 	"luafifo",
 	"luarcu",
 	"luadevice",
+	"luasocket",
 	"lunatik_run",
 };
 
