@@ -58,13 +58,15 @@ modules_install:
 scripts_install:
 	install -d $(SCRIPTS_DIR)/lunatik
 	install -m 0644 kernel/lib/lunatik/*.lua $(SCRIPTS_DIR)/lunatik/
+	install -d $(SCRIPTS_DIR)/syscall
+	install -m 0644 kernel/lib/syscall/*.lua $(SCRIPTS_DIR)/syscall/
 
 # The examples' kernel scripts, under /lib/modules/lua/examples.
 examples_install:
 	$(MAKE) -C examples install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
-	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik
+	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik $(SCRIPTS_DIR)/syscall
 	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C nft uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C examples uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

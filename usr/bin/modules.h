@@ -15,6 +15,10 @@ static const char *const lunatik_modules[] = {
 	"luanetfilter",
 	"luaxtable",
 	"luathread",
+	"luanotifier",
+	"luafib",
+	"luaprobe",
+	"luasyscall",
 	"lunatik_run",
 };
 
