@@ -2,6 +2,7 @@
 # Lunatik's keylocker example, unmodified, started as its README says: the
 # Konami sequence typed on a keyboard locks it (no key goes further), the
 # same sequence unlocks it.
+# vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
 . ./uhidkbd.bash
