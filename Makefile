@@ -61,13 +61,15 @@ scripts_install:
 	install -m 0644 kernel/lib/lunatik/*.lua $(SCRIPTS_DIR)/lunatik/
 	install -d $(SCRIPTS_DIR)/socket
 	install -m 0644 kernel/lib/socket/*.lua $(SCRIPTS_DIR)/socket/
+	install -d $(SCRIPTS_DIR)/syscall
+	install -m 0644 kernel/lib/syscall/*.lua $(SCRIPTS_DIR)/syscall/
 
 # The examples' kernel scripts, under /lib/modules/lua/examples.
 examples_install:
 	$(MAKE) -C examples install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
-	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik $(SCRIPTS_DIR)/socket
+	rm -rf $(MODULES_DIR) $(SCRIPTS_DIR)/lunatik $(SCRIPTS_DIR)/socket $(SCRIPTS_DIR)/syscall
 	$(MAKE) -C usr/bin uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C nft uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C examples uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

@@ -215,6 +215,34 @@ static void __exit lunatik_lib_exit_##libname(void)			\
 module_init(lunatik_lib_init_##libname);				\
 module_exit(lunatik_lib_exit_##libname)
 
+/*
+ * Calls into a runtime from atomic context (kprobes, the keyboard
+ * notifier), whatever its kind, never waiting: the CPU may be inside this
+ * runtime already (a probe on a function the script itself calls), so a
+ * busy runtime is skipped (-EBUSY), never waited for; -ENXIO when stopped.
+ * A sleepable runtime is entered only when its mutex is free, without
+ * waiters, and then runs as a non-sleepable one until unlocked: GFP_ATOMIC,
+ * no count hook, lunatik_sleepable() false. Not from NMI.
+ */
+struct lunatik_atomic {
+	unsigned long flags;
+	gfp_t gfp;
+	bool sleep;
+	lua_Hook hook;
+	int hookmask;
+	int hookcount;
+};
+
+int lunatik_atomic_lock(lunatik_object_t *runtime, lua_State **pL, struct lunatik_atomic *a);
+void lunatik_atomic_unlock(lunatik_object_t *runtime, lua_State *L, struct lunatik_atomic *a);
+
+/*
+ * Registry field set to true while a runtime runs a callback with RTNL
+ * held by the caller (netdevice notifiers): libraries that would take
+ * RTNL (fib) then call on without taking it, instead of deadlocking.
+ */
+#define LUNATIK_RTNL_HELD	"lunatik.rtnl_held"
+
 /* Helpers for library code */
 void lunatik_setconsts(lua_State *L, int ix, const char *table, const lunatik_reg_t *regs);
 lua_Integer lunatik_checkrange(lua_State *L, int ix, lua_Integer min, lua_Integer max);

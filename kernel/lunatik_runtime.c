@@ -509,3 +509,66 @@ static int lunatik_stopmethod(lua_State *L)
 	lunatik_close(runtime);
 	return 0;
 }
+
+static void lunatik_atomic_release(lunatik_object_t *runtime, struct lunatik_atomic *a)
+{
+	if (runtime->sleep) {
+		mutex_unlock(&runtime->mutex);
+	} else {
+		spin_unlock(&runtime->spin);
+		local_irq_restore(a->flags);
+	}
+}
+
+/*
+ * A free mutex has no owner and no flags: taken so, its unlock is the fast
+ * path, so an interrupted task of this CPU that holds the mutex's wait_lock
+ * is never waited for.
+ */
+int lunatik_atomic_lock(lunatik_object_t *runtime, lua_State **pL, struct lunatik_atomic *a)
+{
+	struct lunatik_state *s;
+	lua_State *L;
+
+	if (in_nmi())
+		return -EBUSY;
+	if (runtime->sleep) {
+		if (atomic_long_read(&runtime->mutex.owner) || !mutex_trylock(&runtime->mutex))
+			return -EBUSY;
+	} else {
+		local_irq_save(a->flags);
+		if (!spin_trylock(&runtime->spin)) {
+			local_irq_restore(a->flags);
+			return -EBUSY;
+		}
+	}
+	L = runtime->private;
+	if (!L) {
+		lunatik_atomic_release(runtime, a);
+		return -ENXIO;
+	}
+	s = lunatik_stateof(L);
+	a->gfp = s->gfp;
+	a->sleep = s->sleep;
+	a->hook = lua_gethook(L);
+	a->hookmask = lua_gethookmask(L);
+	a->hookcount = lua_gethookcount(L);
+	s->gfp = GFP_ATOMIC;
+	s->sleep = false;
+	lua_sethook(L, NULL, 0, 0);
+	lunatik_enter(L);
+	*pL = L;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(lunatik_atomic_lock);
+
+void lunatik_atomic_unlock(lunatik_object_t *runtime, lua_State *L, struct lunatik_atomic *a)
+{
+	struct lunatik_state *s = lunatik_stateof(L);
+
+	s->gfp = a->gfp;
+	s->sleep = a->sleep;
+	lua_sethook(L, a->hook, a->hookmask, a->hookcount);
+	lunatik_atomic_release(runtime, a);
+}
+EXPORT_SYMBOL_GPL(lunatik_atomic_unlock);

@@ -111,6 +111,8 @@ mapfile -t names < <(cd "$src" && find kernel/net/netfilter kernel/net/ipv4/netf
 	kernel/drivers/net/{veth,dummy,macvlan,ipvlan/ipvlan,ifb,tun}.ko* \
 	-name '*.ko*' 2>/dev/null | sed 's|.*/||; s|\.ko.*||')
 names+=(crc32c)
+# keyboard events for the notifier tests: a HID keyboard made through /dev/uhid
+names+=(uhid hid-generic)
 modprobe -d "$kroot" -S "$kver" --show-depends -a "${names[@]}" 2>/dev/null |
 	awk '$1 == "insmod" { print $2 }' | sort -u | while read -r f; do
 	rel=${f#"$src/"}

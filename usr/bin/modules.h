@@ -21,6 +21,10 @@ static const char *const lunatik_modules[] = {
 	"luarcu",
 	"luadevice",
 	"luasocket",
+	"luanotifier",
+	"luafib",
+	"luaprobe",
+	"luasyscall",
 	"lunatik_run",
 };
 

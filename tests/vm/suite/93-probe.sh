@@ -1,0 +1,151 @@
+#!/bin/bash
+# The probe library: kprobes with Lua handlers on a symbol or an address,
+# enable/disable, dump(), errors counted and rate-limited, a probe on a
+# function the script itself calls (never a deadlock), bad symbols refused,
+# and unload with probes registered.
+# vm-timeout: 600
+set -euo pipefail
+. ./testlib.bash
+
+wait_log() {
+	local i n
+	for i in $(seq 100); do
+		n=$(dmesg | grep -cE -- "$1" || true)
+		[ "$n" -lt "${2:-1}" ] || return 0
+		sleep 0.1
+	done
+	printf 'FAIL %s log lines /%s/, want %s\n' "$n" "$1" "${2:-1}"
+	exit 1
+}
+nlog() { dmesg | grep -cE -- "$1" || true; }
+
+# ratelimited PATTERN CALLS START: the error lines of CALLS (or more) errors
+# since START (date +%s) are at most 10 per 5 s.
+ratelimited() {
+	local n allowed=$((10 * (($(date +%s) - $3) / 5 + 2)))
+	n=$(dmesg | grep -cE -- "$1" || true)
+	if [ "$n" -gt "$allowed" ]; then
+		echo "FAIL $n lines for $2 errors in $(($(date +%s) - $3)) s: not rate-limited"
+		exit 1
+	fi
+	echo "ok   errors are logged at a bounded rate ($n lines for $2 errors)"
+}
+
+# uname(2) runs __x64_sys_newuname.
+put_script probe_uname <<'EOT'
+local probe = require("probe")
+local dumped = false
+probe.new("__x64_sys_newuname", {pre = function (symbol, dump)
+	print("probehit pre " .. symbol)
+	if not dumped then
+		dumped = true
+		dump()
+	end
+end, post = function (symbol)
+	print("probehit post " .. symbol)
+end})
+EOT
+
+lunatik load
+lunatik run probe_uname
+for i in 1 2 3; do uname >/dev/null; done
+wait_log "probehit pre __x64_sys_newuname" 3
+wait_log "probehit post __x64_sys_newuname" 3
+echo "ok   pre and post handlers run"
+dmesg | grep -q "ip .*__x64_sys_newuname" || { echo "FAIL dump() shows no registers"; exit 1; }
+dmesg | grep -q "Call Trace" || { echo "FAIL dump() shows no stack"; exit 1; }
+echo "ok   dump() logs registers and stack"
+lunatik stop probe_uname
+n=$(nlog "probehit pre")
+uname >/dev/null
+expect "no hit after stop" "$n" "$(nlog 'probehit pre')"
+
+# By address (a light userdata), in a non-sleepable runtime.
+put_script probe_addr <<'EOT'
+local probe = require("probe")
+local syscall = require("syscall")
+probe.new(syscall.address(syscall.number("uname")), {pre = function (address)
+	print("probeaddr " .. type(address) .. " " .. tostring(address == syscall.address(63)))
+end})
+EOT
+lunatik run probe_addr false
+uname >/dev/null
+wait_log "probeaddr userdata true"
+echo "ok   a probe by address gets the address"
+lunatik stop probe_addr
+
+# enable(false) silences a probe, enable(true) brings it back.
+put_script probe_off <<'EOT'
+local probe = require("probe")
+local p = probe.new("__x64_sys_newuname", {pre = function () print("probeoff hit") end})
+p:enable(false)
+EOT
+put_script probe_on <<'EOT'
+local probe = require("probe")
+local p = probe.new("__x64_sys_newuname", {pre = function () print("probeon hit") end})
+p:enable(false)
+p:enable(true)
+EOT
+lunatik run probe_off
+lunatik run probe_on
+uname >/dev/null
+wait_log "probeon hit"
+expect "a disabled probe is silent" 0 "$(nlog 'probeoff hit')"
+lunatik stop probe_off
+lunatik stop probe_on
+
+# A raising handler: counted, logged at a bounded rate.
+put_script probe_raise <<'EOT'
+local probe = require("probe")
+probe.new("__x64_sys_newuname", {pre = function () error("handler boom") end})
+EOT
+lunatik run probe_raise
+start=$(date +%s)
+for i in $(seq 40); do uname >/dev/null; done
+wait_log "luaprobe: pre handler of __x64_sys_newuname: .*handler boom"
+ratelimited "handler boom" 40 "$start"
+lunatik stop probe_raise
+
+# A probe on the allocator the runtime itself uses, hit while the runtime
+# runs other code (a netdevice callback that allocates): such hits are
+# missed, never waited for. (kprobes themselves skip hits inside a handler.)
+case $(uname -r) in 6.1.*) krealloc=krealloc ;; *) krealloc=krealloc_noprof ;; esac
+for mode in true false; do
+	put_script probe_self <<EOT
+local probe = require("probe")
+local notifier = require("notifier")
+local kp = probe.new("$krealloc", {pre = function () end})
+notifier.netdevice(function (event, name)
+	if name ~= "self0" then return end
+	local t = {}
+	for i = 1, 50 do t[i] = tostring(i) .. "x" end
+	local calls, errors, misses = kp:stats()
+	print(string.format("probeself errors=%d misses=%s", errors, misses > 0))
+end)
+EOT
+	lunatik run probe_self $mode
+	ip link add self0 type dummy
+	wait_log "probeself errors=0 misses=true"
+	ip link del self0
+	echo "ok   a probe on the runtime's own allocator misses hits from inside it (sleepable=$mode)"
+	lunatik stop probe_self
+	dmesg -c >/dev/null
+done
+
+expect_fail "an unknown symbol" "no_such_symbol_xyz: no such symbol" \
+	lua 'require("probe").new("no_such_symbol_xyz", {})'
+expect_fail "data cannot be probed" "jiffies: cannot be probed" \
+	lua 'require("probe").new("jiffies", {pre = print})'
+expect_fail "a number is no address" "symbol .string. or address" \
+	lua 'require("probe").new(42, {})'
+expect_fail "handlers must be functions" "'pre' must be a function" \
+	lua 'require("probe").new("__x64_sys_newuname", {pre = 1})'
+
+# Stop/run cycles while the probed function runs are left out: they crashed
+# the kernel (a jump to address 0 on return from the probed function) on
+# both kernels, an open defect (see the README).
+lunatik run probe_addr false
+lunatik unload
+uname >/dev/null
+echo "ok   unload with probes registered"
+kernel_clean
