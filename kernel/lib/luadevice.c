@@ -254,7 +254,7 @@ static int luadevice_pcall(lua_State *L, struct luadevice_op *op)
 {
 	lua_pushcfunction(L, luadevice_callback);
 	lua_pushlightuserdata(L, op);
-	return lua_pcall(L, 1, 0, 0);
+	return lunatik_pcall(L, 1, 0);
 }
 
 /* In the runtime, locked. */

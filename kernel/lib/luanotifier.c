@@ -118,7 +118,7 @@ static int luanotifier_call(lua_State *L, struct luanotifier *n, int nargs)
 	lua_insert(L, top + 1);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, n->fnref);
 	lua_insert(L, top + 2);
-	if (lua_pcall(L, nargs + 1, 1, 0) == LUA_OK) {
+	if (lunatik_pcall(L, nargs + 1, 1) == LUA_OK) {
 		ret = (int)lua_tointeger(L, -1);
 	} else {
 		atomic64_inc(&n->errors);

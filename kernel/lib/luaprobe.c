@@ -94,7 +94,7 @@ static void luaprobe_call(lua_State *L, struct luaprobe *probe, const char *fiel
 	lua_pushcclosure(L, luaprobe_dump, 1);
 	lua_pushvalue(L, -1);
 	lua_insert(L, top + 1);		/* keeps dump() to invalidate it after */
-	if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+	if (lunatik_pcall(L, 2, 0) != LUA_OK) {
 		atomic64_inc(&probe->errors);
 		if (__ratelimit(&probe->ratelimit)) {
 			msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "error object is not a string";

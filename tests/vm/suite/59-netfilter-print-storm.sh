@@ -8,7 +8,7 @@
 set -euo pipefail
 . ./testlib.bash
 
-budget=/sys/module/luanetfilter/parameters/time_budget_ms
+budget=/sys/module/lunatik/parameters/budget_ms
 storm_cleanup() {
 	[ -z "${old_budget:-}" ] || echo "$old_budget" >$budget
 	cleanup
