@@ -31,7 +31,8 @@ put_script xt_userns <<'EOT'
 local xtable = require("xtable")
 xtable.match{name = "dnsblock", revision = 0,
 	match = function () return false end,
-	checkentry = function (args) print("xt_userns checkentry '" .. args .. "'") end}
+	checkentry = function (args)	-- libxt_dnsblock's typed arguments
+		print("xt_userns checkentry '" .. table.concat(args.domain or {}, ",") .. "'") end}
 EOT
 lunatik run xt_userns false
 
@@ -60,7 +61,8 @@ put_script xt_userns <<'EOT'
 local xtable = require("xtable")
 xtable.match{name = "dnsblock", revision = 0, userns = true,
 	match = function () return false end,
-	checkentry = function (args) print("xt_userns checkentry '" .. args .. "'") end}
+	checkentry = function (args)	-- libxt_dnsblock's typed arguments
+		print("xt_userns checkentry '" .. table.concat(args.domain or {}, ",") .. "'") end}
 EOT
 lunatik run xt_userns false
 for b in legacy nft; do
