@@ -96,7 +96,7 @@ if m dist && tar -C "$T" -xzf "$root/lunatik-$release.tar.gz"; then
 	check "dist: Lua extracted and patched offline" \
 		'env -u LUA_SRC "$X/kernel/lua/fetch.sh" && [ -f "$X/kernel/lua/src/luak_exports.c" ]'
 	check "dist: man pages up to date (no scdoc needed)" 'make -s -q -C "$X/docs/man"'
-	check "dist: list-modules" 'make -s -C "$X" list-modules | grep -qx kernel/lunatik.ko'
+	check "dist: list-modules" 'make -s -C "$X" list-modules | grep -x kernel/lunatik.ko >/dev/null'
 else
 	bad "make dist" "$(tail -20 "$T/make.log")"
 fi
