@@ -18,6 +18,7 @@
 # KERNEL_RELEASE (default: uname -r) and KDIR select the kernel to build for.
 # INSTALL_MOD_PATH (default: DESTDIR) and INSTALL_MOD_DIR are kbuild's.
 # WERROR=1 turns compiler and objtool warnings into errors (the tests set it).
+# MODULE_COMPRESS=no installs the modules uncompressed.
 
 VERSION := $(strip $(file <$(CURDIR)/VERSION))
 KERNEL_RELEASE ?= $(shell uname -r)
@@ -86,11 +87,14 @@ install: install-core install-tools install-xtable install-examples
 
 install-core: modules_install scripts_install
 
-# kbuild installs, signs and compresses as the kernel is configured.
+# kbuild installs, signs and compresses as the kernel is configured;
+# MODULE_COMPRESS=no keeps them uncompressed (the VM bench: decompressing
+# at every modprobe is slow under emulation).
 modules_install:
 	set -e; for d in $(KBUILD_DIRS); do \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
-			INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install; \
+			INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+			$(if $(filter no,$(MODULE_COMPRESS)),CONFIG_MODULE_COMPRESS_ALL=) modules_install; \
 	done
 
 scripts_install:

@@ -37,6 +37,11 @@ else
 fi
 
 pkgs=("${build[@]}" "${vm[@]}" "${pkg[@]}" "linux-headers-$kver")
+# `make` builds for the running kernel: its headers too, when Debian has them.
+running=linux-headers-$(uname -r)
+if [ "$running" != "linux-headers-$kver" ] && apt-cache show "$running" >/dev/null 2>&1; then
+	pkgs+=("$running")
+fi
 if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
 	echo "==> installing build and test packages (kernel headers $kver)" >&2
 	install() { apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; }
