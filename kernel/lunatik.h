@@ -22,7 +22,11 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#define LUNATIK_VERSION	"Lunatik 4.0"
+/* LUNATIK_RELEASE comes from the VERSION file (Kbuild passes it). */
+#ifndef LUNATIK_RELEASE
+#error "LUNATIK_RELEASE is not defined: build through the Kbuild files"
+#endif
+#define LUNATIK_VERSION	"Lunatik " LUNATIK_RELEASE
 
 typedef struct lunatik_class {
 	const char *name;		/* Lua type name (metatable __name) */
@@ -213,7 +217,8 @@ static void __exit lunatik_lib_exit_##libname(void)			\
 	lunatik_unregister_lib(&lunatik_lib_##libname);			\
 }									\
 module_init(lunatik_lib_init_##libname);				\
-module_exit(lunatik_lib_exit_##libname)
+module_exit(lunatik_lib_exit_##libname);				\
+MODULE_VERSION(LUNATIK_RELEASE)
 
 /*
  * Calls into a runtime from atomic context (kprobes, the keyboard

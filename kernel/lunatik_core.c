@@ -50,4 +50,5 @@ static void __exit lunatik_exit(void)
 module_init(lunatik_init);
 module_exit(lunatik_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lua 5.4 in the kernel: runtimes, objects and libraries");

@@ -243,4 +243,5 @@ static void __exit lunatik_dev_exit(void)
 module_init(lunatik_dev_init);
 module_exit(lunatik_dev_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("/dev/lunatik: run Lua chunks in the kernel from userspace");

@@ -77,6 +77,10 @@ static void help(void)
 "  -d, --debug     print the expressions of each rule sent\n"
 "  -f, --file FILE restore from FILE\n"
 "  -h, --help      this help\n"
+"  -V, --version   the version\n"
+"\n"
+"Exit status: 0 on success, 1 when an operation fails (or save meets a rule\n"
+"it cannot write), 2 on a usage error or bad extension arguments.\n"
 "\n"
 "Example:\n"
 "  " PROG " add rule inet filter output dnsblock --domain example.com counter drop\n"
@@ -92,13 +96,14 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL;
 	int c;
 
 	/* "+": stop at the command, its words may start with '-' */
-	while ((c = getopt_long(argc, argv, "+ndf:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ndf:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			dry_run = true;
@@ -112,6 +117,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			help();
+			return 0;
+		case 'V':
+			/* LUNATIK_RELEASE comes from the VERSION file */
+			puts(PROG " (Lunatik) " LUNATIK_RELEASE);
 			return 0;
 		default:
 			fprintf(stderr, "Try '" PROG " --help'.\n");

@@ -1,12 +1,17 @@
 #!/bin/bash
 # Install the Debian packages the project needs to build and to run its tests
-# (host unit tests and the QEMU bench). Idempotent, and silent when everything
-# is already installed. Run as root on Debian 12 (bookworm).
+# (host unit tests and the QEMU bench), then Lua's sources for the kernel
+# build (kernel/lua/fetch.sh --download, with the deb-src entry apt needs).
+# Idempotent, and silent when everything is already there. Run as root on
+# Debian 12 (bookworm). This and `make deps` are the only steps that use the
+# network or write /etc.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 build=(gcc make kmod dpkg-dev pkg-config m4 lua5.4 liblua5.4-dev libxtables-dev
-	libnftnl-dev libmnl-dev iptables nftables dwarves xz-utils zstd cpio)
+	libnftnl-dev libmnl-dev iptables nftables dwarves xz-utils zstd cpio scdoc)
+# make deb and its host tests (DKMS, lintian)
+pkg=(debhelper dh-dkms dkms lintian fakeroot bash-completion man-db)
 vm=(qemu-system-x86 busybox-static bash dash iproute2 dnsmasq-base bind9-dnsutils
 	socat netcat-openbsd util-linux kmod bc)
 
@@ -31,10 +36,25 @@ else
 	printf '%s\n%s\n' "$lists" "$kver" >"$memo"
 fi
 
-pkgs=("${build[@]}" "${vm[@]}" "linux-headers-$kver")
-dpkg -s "${pkgs[@]}" >/dev/null 2>&1 && exit 0
+pkgs=("${build[@]}" "${vm[@]}" "${pkg[@]}" "linux-headers-$kver")
+# `make` builds for the running kernel: its headers too, when Debian has them.
+running=linux-headers-$(uname -r)
+if [ "$running" != "linux-headers-$kver" ] && apt-cache show "$running" >/dev/null 2>&1; then
+	pkgs+=("$running")
+fi
+if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
+	echo "==> installing build and test packages (kernel headers $kver)" >&2
+	install() { apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; }
+	# Stale lists (an ABI that left the mirror) make the first attempt fail: refresh once.
+	install || { apt-get update -qq && install; }
+fi
 
-echo "==> installing build and test packages (kernel headers $kver)" >&2
-install() { apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; }
-# Stale lists (an ABI that left the mirror) make the first attempt fail: refresh once.
-install || { apt-get update -qq && install; }
+# Lua's sources: `apt-get source` needs a deb-src entry; mirror the binary ones.
+fetch=$(dirname "$0")/../kernel/lua/fetch.sh
+"$fetch" --check-download 2>/dev/null && exit 0
+if ! apt-get source --print-uris lua5.4 2>/dev/null | grep -q orig.tar; then
+	list=/etc/apt/sources.list.d/lunatik-src.sources
+	sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$list"
+	apt-get update -qq
+fi
+"$fetch" --download

@@ -1093,5 +1093,6 @@ static void __exit luaxtable_exit(void)
 module_init(luaxtable_init);
 module_exit(luaxtable_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: xtable (xtables matches and targets in Lua)");
 MODULE_SOFTDEP("pre: luanetfilter");

@@ -582,4 +582,5 @@ static void __exit luanetfilter_exit(void)
 module_init(luanetfilter_init);
 module_exit(luanetfilter_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: netfilter (native hooks decided by Lua)");

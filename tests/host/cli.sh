@@ -118,6 +118,7 @@ usage: lunatik [load|unload|reload|status|list] [run|spawn|stop <script>]
                   (named after the script) of a new runtime environment
   stop <script>   stop the runtime environment (and thread) of <script>
   help            show this help
+  version         show the version (also --version)
   (no command)    start a REPL (Read-Eval-Print Loop) in the kernel
 <script> may end with .lua. LUNATIK_DEVICE overrides the device path
 (default /dev/lunatik).
@@ -125,6 +126,9 @@ EOF
 )
 
 # --- help and usage errors (nothing reaches the device) ---
+release=$(cat "$root/VERSION")
+[ "$("$lunatik" --version)" = "Lunatik $release" ] || fail "--version: $("$lunatik" --version)"
+[ "$("$lunatik" version)" = "Lunatik $release" ] || fail "version: $("$lunatik" version)"
 for h in help -h --help; do
 	check "$h" 0 "$usage" "" "$lunatik" "$h"
 done

@@ -5,7 +5,7 @@
  * lunatik_uapi.h for the protocol).
  *
  * Exit status: 0 on success, 1 when an operation or a Lua chunk fails,
- * 2 on a usage error.
+ * 2 on a usage error (documented in lunatik(8)).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,8 +26,8 @@
 #include "lunatik_uapi.h"
 #include "modules.h"
 
-/* kernel/lunatik.h needs kernel headers: keep this in step with it */
-#define LUNATIK_VERSION	"Lunatik 4.0"
+/* LUNATIK_RELEASE comes from the VERSION file (the Makefile passes it) */
+#define LUNATIK_VERSION	"Lunatik " LUNATIK_RELEASE
 #define BANNER		LUNATIK_VERSION "  Copyright (C) the Lunatik authors"
 
 #define SCRIPT_MAX	200
@@ -57,6 +57,7 @@ static const char usage[] =
 	"                  (named after the script) of a new runtime environment\n"
 	"  stop <script>   stop the runtime environment (and thread) of <script>\n"
 	"  help            show this help\n"
+	"  version         show the version (also --version)\n"
 	"  (no command)    start a REPL (Read-Eval-Print Loop) in the kernel\n"
 	"<script> may end with .lua. LUNATIK_DEVICE overrides the device path\n"
 	"(default " LUNATIK_DEVICE ").\n";
@@ -471,6 +472,13 @@ static int cmd_help(char **argv)
 	return EXIT_OK;
 }
 
+static int cmd_version(char **argv)
+{
+	(void)argv;
+	puts(LUNATIK_VERSION);
+	return EXIT_OK;
+}
+
 static int cmd_load(char **argv)
 {
 	(void)argv;
@@ -610,6 +618,8 @@ static const struct verb {
 	{ "help",	"",				0, 0, cmd_help },
 	{ "-h",		"",				0, 0, cmd_help },
 	{ "--help",	"",				0, 0, cmd_help },
+	{ "version",	"",				0, 0, cmd_version },
+	{ "--version",	"",				0, 0, cmd_version },
 };
 
 int main(int argc, char **argv)
