@@ -608,4 +608,5 @@ static void __exit luadevice_modexit(void)
 module_init(luadevice_modinit);
 module_exit(luadevice_modexit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: device (character devices driven by Lua callbacks)");

@@ -570,4 +570,5 @@ static void __exit luanotifier_exit(void)
 module_init(luanotifier_init);
 module_exit(luanotifier_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: notifier (keyboard and netdevice chains)");

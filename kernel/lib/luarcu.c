@@ -467,4 +467,5 @@ static void __exit luarcu_modexit(void)
 module_init(luarcu_modinit);
 module_exit(luarcu_modexit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: rcu (hash tables of objects shared between runtimes)");

@@ -621,4 +621,5 @@ static void __exit luasocket_exit(void)
 module_init(luasocket_init);
 module_exit(luasocket_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: socket (kernel sockets)");

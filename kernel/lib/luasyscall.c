@@ -123,4 +123,5 @@ static void __exit luasyscall_exit(void)
 module_init(luasyscall_init);
 module_exit(luasyscall_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LUNATIK_RELEASE);
 MODULE_DESCRIPTION("Lunatik library: syscall (system call numbers and addresses)");
