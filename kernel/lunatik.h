@@ -46,6 +46,7 @@ typedef struct lunatik_object {
 	};
 	bool sleep;			/* mutex and GFP_KERNEL, or spin_lock_bh and GFP_ATOMIC */
 	bool owned;			/* private was allocated by lunatik_createobject */
+	bool single;			/* never passed to another runtime: its class's, or set */
 	gfp_t gfp;
 	/*
 	 * Runtimes: the userdata lunatik.runtime() returned, which stops the

@@ -27,6 +27,7 @@ lunatik_object_t *lunatik_createobject(const lunatik_class_t *class, size_t size
 	}
 	kref_init(&object->kref);
 	object->class = class;
+	object->single = class->single;
 	object->sleep = sleep;
 	object->gfp = gfp;
 	if (sleep)

@@ -79,7 +79,7 @@ static const char *lunatik_collect(lua_State *L, int ix, int n, struct lunatik_t
 			break;
 		case LUA_TUSERDATA:
 			v->o = lunatik_testobject(L, ix);
-			if (!v->o || v->o->class->single) {
+			if (!v->o || v->o->single) {
 				v->type = LUA_TNIL;
 				t->n = i;
 				return "only shareable Lunatik objects can be passed between runtimes";

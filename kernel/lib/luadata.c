@@ -273,7 +273,12 @@ static const lunatik_class_t luadata_class = {
 	.methods = luadata_methods,
 	.release = luadata_release,
 	.sleep = false,
-	.single = true,	/* accessed without locks: it stays in its runtime */
+	/*
+	 * Buffers are shared as Lunatik shares them (echod's control, shared's
+	 * values): their size never changes, so accesses need no lock. Views
+	 * of memory someone else owns (packets) stay in their runtime.
+	 */
+	.single = false,
 };
 
 /* Pushes a data object of size 0 that owns no memory. */
@@ -330,7 +335,10 @@ static int luadata_new(lua_State *L)
 
 lunatik_object_t *luadata_newview(lua_State *L)
 {
-	return luadata_push(L);
+	lunatik_object_t *view = luadata_push(L);
+
+	view->single = true;
+	return view;
 }
 EXPORT_SYMBOL_GPL(luadata_newview);
 

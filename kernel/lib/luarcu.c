@@ -14,10 +14,10 @@
  * rcu.map(t, f) calls f(key, value) for a snapshot of the entries taken
  * under rcu_read_lock(), as Lua cannot run inside a read-side section.
  *
- * Objects of single-runtime classes (data) may be stored too, as Lunatik's
- * scripts keep data buffers in rcu tables, but only the runtime that stored
- * one gets it back: the entry holds that runtime (a reference, so that its
- * address is not reused), and other runtimes get an error.
+ * Objects that stay in their runtime (views of packets) may be stored too,
+ * but only the runtime that stored one gets it back: the entry holds that
+ * runtime (a reference, so that its address is not reused), and other
+ * runtimes get an error.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -141,7 +141,7 @@ static int luarcu_set(lunatik_object_t *object, const char *key, size_t keylen,
 		new->keylen = keylen;
 		lunatik_getobject(value);
 		new->object = value;
-		new->runtime = value->class->single ? runtime : NULL;
+		new->runtime = value->single ? runtime : NULL;
 		if (new->runtime)
 			lunatik_getobject(new->runtime);
 	}
