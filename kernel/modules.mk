@@ -8,3 +8,4 @@ include $(KBUILD)
 .PHONY: print
 print:
 	@echo $(obj-m)
+.DEFAULT_GOAL := print

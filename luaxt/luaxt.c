@@ -57,8 +57,13 @@ struct luaxt_udata {
 /* Pushes the description's callback name, or returns false if it has none. */
 static bool luaxt_getfn(const char *name)
 {
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &luaxt_descrkey);
-	if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+	/* Raw: a metamethod would run Lua here, unprotected. */
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luaxt_descrkey) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return false;
+	}
+	lua_pushstring(L, name);
+	if (lua_rawget(L, -2) != LUA_TFUNCTION) {
 		lua_pop(L, 2);
 		return false;
 	}

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <lauxlib.h>
 
@@ -73,18 +74,26 @@ static void fuzz_fail(const char *why, const char *src)
 	exit(1);
 }
 
-/* The blob as the kernel would check it: argslen in range, zeros after. */
+/*
+ * The blob as the kernel would check it: luaxt's encoding well formed
+ * (header, payload in range, zeros after it), the kernel word left 0.
+ */
 static void fuzz_checkblob(const struct luaxtable_info *info, const char *src)
 {
-	size_t i;
+	const struct luaxtable_header *h = (const struct luaxtable_header *)info->userargs;
+	size_t i, len;
 
-	if (info->argslen > LUAXTABLE_ARGS_MAX)
-		fuzz_fail("argslen beyond 256", src);
-	for (i = info->argslen; i < LUAXTABLE_ARGS_MAX; i++)
-		if (info->args[i])
+	if (info->kernel)
+		fuzz_fail("the kernel-private word is set", src);
+	if (memcmp(h->magic, LUAXTABLE_MAGIC, sizeof(h->magic)))
+		fuzz_fail("no luaxt header", src);
+	len = ntohs(h->len);
+	if (h->version != LUAXTABLE_VERSION || len > LUAXTABLE_PAYLOAD_MAX ||
+	    (h->form != LUAXTABLE_FORM_STRING && h->form != LUAXTABLE_FORM_TYPED))
+		fuzz_fail("a malformed luaxt header", src);
+	for (i = sizeof(*h) + len; i < LUAXTABLE_ARGS_MAX; i++)
+		if (info->userargs[i])
 			fuzz_fail("bytes after the arguments are not zero", src);
-	if (info->flags)
-		fuzz_fail("flags set", src);
 }
 
 /* The generator's case: at -1 a table {src =, actions = {{what, ...}, ...}}. */
@@ -172,16 +181,30 @@ static void fuzz_case(lua_State *G)
 
 			luaxt_final_check(&cb);
 		} else if (!strcmp(what, "blob")) {
-			/* what the kernel hands back: any args, any argslen */
+			/*
+			 * What the kernel hands back: any 256 bytes (a plugin of
+			 * Lunatik's writes plain strings), here with a luaxt header
+			 * whose length may lie when the third field asks for one.
+			 */
 			const char *args;
 			size_t len;
 
 			lua_rawgeti(G, -1, 2);
 			args = lua_tolstring(G, -1, &len);
 			memset(info, 0, sizeof(*info));
-			memcpy(info->args, args, len < LUAXTABLE_ARGS_MAX ? len : LUAXTABLE_ARGS_MAX);
 			lua_rawgeti(G, -2, 3);
-			info->argslen = (__u16)lua_tointeger(G, -1);
+			if (lua_tointeger(G, -1) & 1) {
+				struct luaxtable_header *h = (struct luaxtable_header *)info->userargs;
+
+				memcpy(h->magic, LUAXTABLE_MAGIC, sizeof(h->magic));
+				h->version = LUAXTABLE_VERSION;
+				h->form = (lua_tointeger(G, -1) >> 1) & 1;
+				h->len = htons((uint16_t)lua_tointeger(G, -1));
+				len = len < LUAXTABLE_PAYLOAD_MAX ? len : LUAXTABLE_PAYLOAD_MAX;
+				memcpy(h + 1, args, len);
+			} else {
+				memcpy(info->userargs, args, len < LUAXTABLE_ARGS_MAX ? len : LUAXTABLE_ARGS_MAX);
+			}
 			lua_pop(G, 2);
 		} else if (!strcmp(what, "print")) {
 			luaxt_mt_print(NULL, &blob.m, 0);

@@ -7,7 +7,7 @@
 -- too many options, callbacks that raise, return or set anything, a
 -- description registering twice or after a failed try). Actions are what
 -- iptables does with a plugin: help, init, parse (option, value, invert),
--- final, blob (args, argslen as the kernel gives them back), print, save,
+-- final, blob (args as the kernel gives them back, with a luaxt header when the odd third field asks, its length field from it), print, save,
 -- xlate.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local function read(path)
