@@ -68,7 +68,7 @@ check "the plugin's help through iptables" \
 # Uninstall: nothing left but the configuration a user edited.
 echo '-- mine' >>"$D/etc/lunatik/examples/dnsblock/config.lua"
 if m uninstall-tools uninstall-xtable uninstall-examples DESTDIR="$D" PREFIX=/usr &&
-	rm -rf "$D/lib/modules/lua/lunatik"; then
+	rm -rf "$D/lib/modules/lua/lunatik" "$D/lib/modules/lua/socket" "$D/lib/modules/lua/syscall"; then
 	left=$(cd "$D" && find . ! -type d | sort)
 	check "uninstall keeps only the edited config" \
 		'[ "$left" = ./etc/lunatik/examples/dnsblock/config.lua ]'
