@@ -12,7 +12,8 @@ expect "multi-line chunk" "6" "$(printf 's = 0\nfor i = 1, 3 do\n  s = s + i\nen
 expect "locals live for one chunk, as in lua's REPL" "nil" "$(printf 'local l = 1\nreturn l\n' | lunatik)"
 expect "function across lines" "120" "$(printf 'function f(n)\n if n == 0 then return 1 end\n return n * f(n - 1)\nend\nreturn f(5)\n' | lunatik)"
 expect "version" "$(printf 'Lua 5.4-kernel\tLunatik 4.0')" "$(lua 'return _VERSION, _LUNATIK_VERSION')"
-expect "no io, os, debug" "$(printf 'nil\tnil\tnil')" "$(lua 'return io, os, debug')"
+expect "no io or os; debug and math as Lunatik has them" "$(printf 'nil\tnil\ttable\tnil\ttable\tnil')" \
+	"$(lua 'return io, os, type(debug), debug.debug, type(math), math.floor')"
 expect_fail "runtime error" 'lunatik:1: boom' lua 'error("boom")'
 expect_fail "syntax error" "unexpected symbol near '\\)'" lua 'return )'
 expect_fail "error with a table value" 'error object is not a string' lua 'error({})'
