@@ -65,7 +65,7 @@ local function reads(skb)
 end
 
 xtable.match{name = "dnsblock", revision = 0, match = function (skb, par, args)
-	if args == "reads" then
+	if args.domain and args.domain[1] == "reads" then	-- libxt_dnsblock's typed arguments
 		return reads(skb)
 	end
 	allocate()

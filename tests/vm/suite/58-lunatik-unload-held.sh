@@ -23,7 +23,8 @@ local xtable = require("xtable")
 xtable.match{name = "dnsblock", revision = 0,
 	match = function () return true end,
 	checkentry = function (args)
-		if args == "huge" then error(string.rep("x", 100000)) end
+		-- libxt_dnsblock's typed arguments
+		if args.domain and args.domain[1] == "huge" then error(string.rep("x", 100000)) end
 	end}
 EOT
 lunatik run xt_held false
