@@ -10,7 +10,9 @@ C=vmt-dbc S=vmt-dbs CONF=$LUA_DIR/examples/dnsblock/config.lua
 cleanup_net() {
 	cleanup
 	[ -z "${dns:-}" ] || kill "$dns" 2>/dev/null || true
-	[ ! -f "$CONF.orig" ] || mv -f "$CONF.orig" "$CONF"
+	[ ! -f "$CONF.orig" ] || # through the file itself: config.lua may be a link to /etc (make examples_install)
+cat "$CONF.orig" >"$CONF"
+rm -f "$CONF.orig"
 	ip netns del $C 2>/dev/null || true
 	ip netns del $S 2>/dev/null || true
 }
