@@ -7,12 +7,14 @@ set -euo pipefail
 . ./testlib.bash
 
 C=vmt-dbc S=vmt-dbs CONF=$LUA_DIR/examples/dnsblock/config.lua
+# Through the file itself: config.lua may be a link to /etc (make examples_install).
+restore_conf() {
+	[ ! -f "$CONF.orig" ] || { cat "$CONF.orig" >"$CONF" && rm -f "$CONF.orig"; }
+}
 cleanup_net() {
 	cleanup
 	[ -z "${dns:-}" ] || kill "$dns" 2>/dev/null || true
-	[ ! -f "$CONF.orig" ] || # through the file itself: config.lua may be a link to /etc (make examples_install)
-cat "$CONF.orig" >"$CONF"
-rm -f "$CONF.orig"
+	restore_conf
 	ip netns del $C 2>/dev/null || true
 	ip netns del $S 2>/dev/null || true
 }
@@ -69,5 +71,5 @@ ip netns exec $C lunatik run examples/dnsblock/nf_dnsblock false
 expect "configured domain blocked" "" "$(q www.example.com)"
 expect "default domain no longer blocked" 192.0.2.1 "$(q github.com)"
 lunatik stop examples/dnsblock/nf_dnsblock
-mv -f "$CONF.orig" "$CONF"
+restore_conf
 kernel_clean
