@@ -107,7 +107,7 @@ dns_cleanup() {
 	local ns
 	for ns in "${DNS_NETNS[@]}"; do
 		[ ! -f "/run/$ns.dns.pid" ] || kill "$(cat "/run/$ns.dns.pid")" 2>/dev/null || true
-		rm -f "/run/$ns.dns.pid"
+		rm -f "/run/$ns.dns.pid" 2>/dev/null || true	# dnsmasq may be removing it as it exits
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
