@@ -19,7 +19,7 @@ mods=$(lunatik status | cut -f1)
 for m in $mods; do
 	expect "modinfo -F version $m" "$release" "$(modinfo -F version "$m")"
 done
-modinfo -n lunatik | grep -q "/extra/lunatik/"
+grep -q "/extra/lunatik/" <<<"$(modinfo -n lunatik)"
 
 prefix=/usr/local
 for f in man8/lunatik.8 man8/nft-lua.8 man5/luaxt.5 man7/lunatik-lua.7; do
@@ -51,7 +51,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$comp/lunatik" "$@"
 }
 expect "complete lunatik s" "$(printf 'spawn\nstatus\nstop')" "$(complete_words lunatik s | sort)"
-complete_words lunatik run examples/dnsb | grep -qx examples/dnsblock/nf_dnsblock
+grep -qx examples/dnsblock/nf_dnsblock <<<"$(complete_words lunatik run examples/dnsb)"
 put_script vmt-complete <<'EOS'
 return function () end
 EOS
