@@ -29,7 +29,11 @@ SCRIPTS+=("$LUA_DIR/examples/keylocker.lua")
 put_script kbd_after <<'EOT'
 local notifier = require("notifier")
 notifier.keyboard(function (event, down, shift, key)
-	if event == notifier.kbd.KEYCODE and not down then print("kbdafter " .. key) end
+	-- print from the keyboard chain is rate-limited (10 lines per 5 s):
+	-- the arrows of the Konami sequence (KEY_UP 103 .. KEY_DOWN 108) are not logged
+	if event == notifier.kbd.KEYCODE and not down and (key < 103 or key > 108) then
+		print("kbdafter " .. key)
+	end
 	return notifier.notify.OK
 end)
 EOT
