@@ -7,29 +7,6 @@
 set -euo pipefail
 . ./testlib.bash
 
-wait_log() {
-	local i n
-	for i in $(seq 100); do
-		n=$(dmesg | grep -cE -- "$1" || true)
-		[ "$n" -lt "${2:-1}" ] || return 0
-		sleep 0.1
-	done
-	printf 'FAIL %s log lines /%s/, want %s\n' "$n" "$1" "${2:-1}"
-	exit 1
-}
-nlog() { dmesg | grep -cE -- "$1" || true; }
-
-# ratelimited PATTERN CALLS START: the error lines of CALLS (or more) errors
-# since START (date +%s) are at most 10 per 5 s.
-ratelimited() {
-	local n allowed=$((10 * (($(date +%s) - $3) / 5 + 2)))
-	n=$(dmesg | grep -cE -- "$1" || true)
-	if [ "$n" -gt "$allowed" ]; then
-		echo "FAIL $n lines for $2 errors in $(($(date +%s) - $3)) s: not rate-limited"
-		exit 1
-	fi
-	echo "ok   errors are logged at a bounded rate ($n lines for $2 errors)"
-}
 
 # uname(2) runs __x64_sys_newuname.
 put_script probe_uname <<'EOT'

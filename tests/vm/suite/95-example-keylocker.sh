@@ -7,18 +7,6 @@ set -euo pipefail
 . ./testlib.bash
 . ./uhidkbd.bash
 
-wait_log() {
-	local i n
-	for i in $(seq 100); do
-		n=$(dmesg | grep -cE -- "$1" || true)
-		[ "$n" -lt "${2:-1}" ] || return 0
-		sleep 0.1
-	done
-	printf 'FAIL %s log lines /%s/, want %s\n' "$n" "$1" "${2:-1}"
-	exit 1
-}
-nlog() { dmesg | grep -cE -- "$1" || true; }
-
 [ -f lunatik-examples/keylocker.lua ] || {
 	echo "FAIL Lunatik's keylocker.lua is not staged (tests/vm/lunatik-examples.sh needs Lunatik's git mirror)"
 	exit 1
