@@ -16,6 +16,7 @@
 #include <asm/byteorder.h>
 
 #include "lunatik.h"
+#include "lualinux.h"
 
 /* Uniform in [0, bound - 1], bound > 0, without the bias of a bare modulo. */
 static u64 lualinux_random_below(u64 bound)
@@ -110,7 +111,8 @@ static int lualinux_time(lua_State *L)
 /*
  * Byte order: the argument's low bits are converted, so 16 and 32-bit
  * results are unsigned and in range; 64-bit ones are the bit pattern as a
- * Lua integer (and round-trip).
+ * Lua integer (and round-trip). The byteorder library registers the same
+ * table (lualinux.h).
  */
 #define LUALINUX_BYTEORDER(name, type, conv)			\
 static int lualinux_##name(lua_State *L)				\
@@ -134,10 +136,7 @@ LUALINUX_BYTEORDER(le16toh, u16, le16_to_cpu)
 LUALINUX_BYTEORDER(le32toh, u32, le32_to_cpu)
 LUALINUX_BYTEORDER(le64toh, u64, le64_to_cpu)
 
-static const luaL_Reg lualinux_lib[] = {
-	{"random", lualinux_random},
-	{"schedule", lualinux_schedule},
-	{"time", lualinux_time},
+const luaL_Reg lualinux_byteorder[] = {
 	{"hton16", lualinux_hton16},
 	{"hton32", lualinux_hton32},
 	{"hton64", lualinux_hton64},
@@ -157,6 +156,14 @@ static const luaL_Reg lualinux_lib[] = {
 	{"le16toh", lualinux_le16toh},
 	{"le32toh", lualinux_le32toh},
 	{"le64toh", lualinux_le64toh},
+	{NULL, NULL}
+};
+EXPORT_SYMBOL_GPL(lualinux_byteorder);
+
+static const luaL_Reg lualinux_lib[] = {
+	{"random", lualinux_random},
+	{"schedule", lualinux_schedule},
+	{"time", lualinux_time},
 	{NULL, NULL}
 };
 
@@ -238,6 +245,7 @@ static int luaopen_linux(lua_State *L)
 
 	luaL_newlib(L, lualinux_lib);
 	lib = lua_absindex(L, -1);
+	luaL_setfuncs(L, lualinux_byteorder, 0);
 	lunatik_setconsts(L, lib, "stat", lualinux_stat);
 	lunatik_setconsts(L, lib, "task", lualinux_task);
 	lunatik_setconsts(L, lib, "errno", lualinux_errno);
