@@ -77,6 +77,9 @@ local function reconcile()
 		end
 	end
 	local want = failed and elected() or nil
+	if failed and not want and not active then
+		print("failover: no gateway is elected: traffic waits for one")
+	end
 	if want ~= active then
 		local previous = active
 		if not want then
