@@ -10,11 +10,11 @@
  * the runtime's registry: the probe stays until p:stop() or until the
  * runtime stops (lua_close collects it, in process context).
  *
- * kprobe handlers run with preemption and interrupts off, possibly on a CPU
- * that is inside this very runtime (a probe on a function the script
- * calls): the runtime is entered with lunatik_atomic_lock(), never waiting,
- * and a busy runtime misses the hit (counted). A handler that raises is
- * counted and logged at a bounded rate.
+ * kprobe handlers run with preemption off (interrupts too, but on an
+ * ftrace site), possibly on a CPU that is inside this very runtime (a
+ * probe on a function the script calls): the runtime is entered with
+ * lunatik_atomic_lock(), never waiting, and a busy runtime misses the hit
+ * (counted). A handler that raises is counted and logged at a bounded rate.
  */
 #define pr_fmt(fmt) "luaprobe: " fmt
 
