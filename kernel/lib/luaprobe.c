@@ -10,11 +10,11 @@
  * the runtime's registry: the probe stays until p:stop() or until the
  * runtime stops (lua_close collects it, in process context).
  *
- * kprobe handlers run with preemption and interrupts off, possibly on a CPU
- * that is inside this very runtime (a probe on a function the script
- * calls): the runtime is entered with lunatik_atomic_lock(), never waiting,
- * and a busy runtime misses the hit (counted). A handler that raises is
- * counted and logged at a bounded rate.
+ * kprobe handlers run with preemption off (interrupts too, but on an
+ * ftrace site), possibly on a CPU that is inside this very runtime (a
+ * probe on a function the script calls): the runtime is entered with
+ * lunatik_atomic_lock(), never waiting, and a busy runtime misses the hit
+ * (counted). A handler that raises is counted and logged at a bounded rate.
  */
 #define pr_fmt(fmt) "luaprobe: " fmt
 
@@ -35,6 +35,7 @@ struct luaprobe {
 	char *symbol;			/* NULL when probed by address */
 	void *address;			/* what the handlers get when no symbol */
 	bool registered;
+	bool pre, post;			/* which handlers the table has */
 	int handlers;			/* {pre =, post =}, in the registry */
 	int anchor;			/* the userdata, in the registry */
 	atomic64_t hits, errors, misses;
@@ -127,13 +128,19 @@ static void luaprobe_handle(struct luaprobe *probe, const char *field, struct pt
 
 static int luaprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	luaprobe_handle(container_of(kp, struct luaprobe, kp), "pre", regs);
+	struct luaprobe *probe = container_of(kp, struct luaprobe, kp);
+
+	if (probe->pre)
+		luaprobe_handle(probe, "pre", regs);
 	return 0;	/* go on with the probed instruction */
 }
 
 static void luaprobe_post(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
 {
-	luaprobe_handle(container_of(kp, struct luaprobe, kp), "post", regs);
+	struct luaprobe *probe = container_of(kp, struct luaprobe, kp);
+
+	if (probe->post)
+		luaprobe_handle(probe, "post", regs);
 }
 
 /* Process context. Waits for handlers in flight. */
@@ -298,12 +305,24 @@ static int luaprobe_new(lua_State *L)
 	ratelimit_set_flags(&probe->ratelimit, RATELIMIT_MSG_ON_RELEASE);
 	probe->runtime = lunatik_toruntime(L);
 	lunatik_getobject(probe->runtime);
-	/* Only the handlers given: a post handler keeps the probe from being optimized. */
-	if (lua_getfield(L, 2, "pre") != LUA_TNIL)
-		probe->kp.pre_handler = luaprobe_pre;
-	if (lua_getfield(L, 2, "post") != LUA_TNIL)
-		probe->kp.post_handler = luaprobe_post;
+	probe->pre = lua_getfield(L, 2, "pre") != LUA_TNIL;
+	probe->post = lua_getfield(L, 2, "post") != LUA_TNIL;
 	lua_pop(L, 2);
+	/*
+	 * Both handlers, whatever the table has (as Lunatik). On a function's
+	 * ftrace site, kprobes arms a probe with a post handler through its
+	 * IP-modifying ftrace_ops and one without through the other, chosen
+	 * again at disarm time from the post handler of the site's aggregate
+	 * probe. Probes with and without post on one function (systrack's
+	 * and another script's) would change that in between: the disarm
+	 * fails ("Failed to disarm kprobe-ftrace", a WARN) and the site stays
+	 * armed with a freed kprobe. With a post handler on every probe, ours
+	 * always agree. The cost: no jump optimization of int3 probes, and no
+	 * coexistence with another IP-modifying user of the function
+	 * (livepatch), which register_kprobe reports (-EBUSY).
+	 */
+	probe->kp.pre_handler = luaprobe_pre;
+	probe->kp.post_handler = luaprobe_post;
 
 	/* Anchored before registering: nothing below raises until it is undone. */
 	lua_pushvalue(L, 2);

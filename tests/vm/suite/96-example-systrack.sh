@@ -15,6 +15,12 @@ SCRIPTS+=("$LUA_DIR/examples/systrack.lua")
 # count NAME: the count /dev/systrack shows for NAME.
 count() { awk -F': ' -v s="$1" '$1 == s {print $2}' <<<"$(cat /dev/systrack)"; }
 
+# 6.12 (and later 6.1 stable kernels) dispatch system calls through a
+# switch, x64_sys_call, rather than sys_call_table: the table's addresses
+# are still the functions the switch calls, so systrack's probes see them.
+if grep -qw x64_sys_call /proc/kallsyms; then
+	echo "     system calls dispatch through x64_sys_call here"
+fi
 lunatik load
 sudo lunatik run examples/systrack	# runs systracker
 out=$(cat /dev/systrack)

@@ -17,8 +17,8 @@ lunatik load
 kbd_create
 trap 'kbd_destroy; cleanup' EXIT
 sudo lunatik run examples/spyglass	# runs spyglass
-kbd_tap l u a enter
-expect "the keys are logged" "lua<cr>" "$(cat /dev/spyglass)"
+kbd_tap l u a backspace	# backspace is the keysym 127: <del>
+expect "the keys are logged" "lua<del>" "$(cat /dev/spyglass)"
 expect "a read takes the log" "" "$(cat /dev/spyglass)"
 sudo sh -c "echo 'enable=false' > /dev/spyglass"	# disable the key logging
 kbd_tap x
@@ -28,9 +28,9 @@ kbd_tap b 1 space
 expect "logged again" "b1 " "$(cat /dev/spyglass)"
 ip link set lo up
 sudo sh -c "echo 'net=127.0.0.1:1337' > /dev/spyglass"	# enable network support
-timeout 10 nc -lu 127.0.0.1 1337 >/tmp/spyglass.udp &
+timeout 20 nc -lu 127.0.0.1 1337 >/tmp/spyglass.udp &	# listen to UDP 127.0.0.1:1337
 nc_pid=$!
-sleep 0.5
+for i in $(seq 100); do ss -Hlun 'sport = :1337' | grep -q . && break; sleep 0.1; done
 kbd_tap u a
 expect "with net=, a read sends the log" "" "$(cat /dev/spyglass)"
 for i in $(seq 50); do [ -s /tmp/spyglass.udp ] && break; sleep 0.1; done
