@@ -18,7 +18,9 @@ set -euo pipefail
 ko=$1 kdir=$2 krel=$3
 
 has_btf() {
-	LC_ALL=C readelf -S "$1" 2>/dev/null | grep -q ' \.BTF '
+	local sections
+	sections=$(LC_ALL=C readelf -S "$1" 2>/dev/null) || return 1
+	grep -q ' \.BTF ' <<<"$sections"
 }
 
 leave_out() {
