@@ -17,6 +17,8 @@
 #
 # KERNEL_RELEASE (default: uname -r) and KDIR select the kernel to build for.
 # INSTALL_MOD_PATH (default: DESTDIR) and INSTALL_MOD_DIR are kbuild's.
+# VMLINUX_BTF and RESOLVE_BTFIDS: what luaxdp.ko's BTF is built with, when
+# kbuild does not (kernel/lib/luaxdp-btf.sh; README, "xdp").
 # WERROR=1 turns compiler and objtool warnings into errors (the tests set it).
 # MODULE_COMPRESS=no installs the modules uncompressed.
 
@@ -40,7 +42,7 @@ SUBMAKE = $(MAKE) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR) \
 XT_PLUGINS := examples/dnsblock examples/dnsdoctor
 KBUILD_DIRS := kernel $(if $(wildcard xt/Kbuild),xt)
 
-.PHONY: all modules list-modules lua-src userspace man install install-core modules_install \
+.PHONY: ebpf ebpf_install all modules list-modules lua-src userspace man install install-core modules_install \
 	scripts_install install-tools install-xtable install-examples examples_install \
 	uninstall uninstall-core uninstall-tools uninstall-xtable uninstall-examples \
 	deps check demo dist deb dkms-source clean clean-modules
@@ -64,6 +66,8 @@ modules: lua-src
 		if [ -f xt/Kbuild ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
 			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kernel/Module.symvers modules; fi; \
 	} 2>&1 | tee .modules.log
+	VMLINUX_BTF="$(VMLINUX_BTF)" RESOLVE_BTFIDS="$(RESOLVE_BTFIDS)" \
+		kernel/lib/luaxdp-btf.sh kernel/lib/luaxdp.ko $(KDIR) $(KERNEL_RELEASE)
 	@! grep 'objtool: ' .modules.log || { echo "objtool warnings: indirect jumps that" \
 		"IBT would fault on" >&2; [ "$(WERROR)" != 1 ]; }
 
@@ -82,6 +86,14 @@ userspace:
 
 man:
 	$(MAKE) -C docs/man
+
+# The eBPF half of examples/filter (clang, libbpf-dev): https.o, installed
+# into $(PREFIX)/lib/bpf/lunatik (README, "filter").
+ebpf:
+	$(MAKE) -C examples/filter ebpf
+
+ebpf_install:
+	$(MAKE) -C examples/filter ebpf_install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 install: install-core install-tools install-xtable install-examples
 	[ -n "$(INSTALL_MOD_PATH)" ] || depmod -a $(KERNEL_RELEASE)

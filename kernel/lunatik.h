@@ -103,6 +103,8 @@ lunatik_object_t *lunatik_toruntime(lua_State *L);
 lunatik_object_t *lunatik_checkruntime(lua_State *L, int ix);
 void lunatik_enter(lua_State *L);
 bool lunatik_sleepable(lua_State *L);
+/* The script the runtime of L runs, as lunatik.runtime() named it ("examples/filter/sni"). */
+const char *lunatik_scriptname(lua_State *L);
 
 /*
  * Calls handler(L, ...) with the runtime locked; ret gets its result, or

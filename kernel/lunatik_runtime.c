@@ -133,6 +133,12 @@ lunatik_object_t *lunatik_checkruntime(lua_State *L, int ix)
 }
 EXPORT_SYMBOL_GPL(lunatik_checkruntime);
 
+const char *lunatik_scriptname(lua_State *L)
+{
+	return lunatik_stateof(L)->script;
+}
+EXPORT_SYMBOL_GPL(lunatik_scriptname);
+
 bool lunatik_sleepable(lua_State *L)
 {
 	return lunatik_stateof(L)->sleep;
@@ -314,6 +320,7 @@ int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sle
 	s->sleep = sleep;
 	s->runtime = runtime;
 	s->limit = READ_ONCE(memory_limit);
+	strscpy(s->script, script, sizeof(s->script));
 	ratelimit_state_init(&s->print_ratelimit, LUNATIK_PRINT_INTERVAL, LUNATIK_PRINT_BURST);
 	INIT_LIST_HEAD(&s->modules);
 	L = lua_newstate(lunatik_alloc, s);

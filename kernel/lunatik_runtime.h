@@ -41,6 +41,7 @@ struct lunatik_state {
 	struct list_head modules;	/* module references taken by require() */
 	struct work_struct close_work;	/* lua_close when released in atomic context */
 	lua_State *L;
+	char script[LUNATIK_SCRIPT_MAX + 1];	/* as lunatik.runtime() got it */
 };
 
 static inline struct lunatik_state *lunatik_stateof(lua_State *L)

@@ -10,6 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 build=(gcc make kmod dpkg-dev pkg-config m4 lua5.4 liblua5.4-dev libxtables-dev
 	libnftnl-dev libmnl-dev iptables nftables dwarves xz-utils zstd cpio scdoc)
+# the eBPF side of the xdp library: examples/filter, the XDP tests and bench
+build+=(clang llvm libbpf-dev linux-libc-dev bpftool)
 # make deb and its host tests (DKMS, lintian)
 pkg=(debhelper dh-dkms dkms lintian fakeroot bash-completion man-db)
 vm=(qemu-system-x86 busybox-static bash dash iproute2 dnsmasq-base bind9-dnsutils

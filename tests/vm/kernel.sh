@@ -5,7 +5,8 @@
 #   vmlinux   the ELF inside the bzImage, booted through PVH (no in-guest unpacking)
 #   base.cpio the base initramfs (tools + netfilter modules), see build-initramfs.sh
 # Usage: kernel.sh --kernel 6.1|6.12
-# Prints shell assignments for eval: KVER KDIR VMLINUX BASE KCACHE.
+# Prints shell assignments for eval: KVER KDIR VMLINUX BASE KCACHE BTFIDS
+# (a resolve_btfids when the headers have no vmlinux for kbuild's module BTF).
 set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +100,25 @@ extract_vmlinux() {
 	mv "$out.tmp" "$out"
 }
 
+# Module BTF (the xdp library's kfunc) needs resolve_btfids, which Debian's
+# 6.1 kbuild lacks: take the 6.12 kbuild's, which reads 6.1's BTF_SET8 too.
+fetch_resolve_btfids() {
+	local out=$VM_CACHE/resolve_btfids k612 pkg tmp
+	if [ ! -x "$out" ]; then
+		k612=$(series=6.12 resolve_kver)
+		pkg=$(apt-cache depends "linux-headers-$k612" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+		[ -n "$pkg" ] || die "no linux-kbuild package for $k612"
+		say "downloading resolve_btfids ($pkg)"
+		tmp=$(mktemp -d "$VM_CACHE/dl.XXXXXX")
+		(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg")
+		dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+		install -m 0755 "$(find "$tmp/x" -type f -name resolve_btfids | head -1)" "$out.tmp"
+		mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
 # a fresh machine: the tools used here and in the guest come from the host
 "$VM_DIR/../setup-host.sh"
 # concurrent runs wait for the one preparing this kernel
@@ -125,5 +145,8 @@ if [ "$(cat "$kc/base.key" 2>/dev/null)" != "$key" ] || [ ! -f "$kc/base.cpio" ]
 	echo "$key" >"$kc/base.key"
 fi
 
-printf 'KVER=%q\nKDIR=%q\nVMLINUX=%q\nBASE=%q\nKCACHE=%q\n' "$kver" \
-	"$kc/root/usr/src/linux-headers-$kver" "$kc/vmlinux" "$kc/base.cpio" "$kc"
+btfids=
+[ -f "$kc/root/usr/src/linux-headers-$kver/vmlinux" ] || btfids=$(fetch_resolve_btfids)
+
+printf 'KVER=%q\nKDIR=%q\nVMLINUX=%q\nBASE=%q\nKCACHE=%q\nBTFIDS=%q\n' "$kver" \
+	"$kc/root/usr/src/linux-headers-$kver" "$kc/vmlinux" "$kc/base.cpio" "$kc" "$btfids"

@@ -23,7 +23,7 @@ LUA_DIR=/lib/modules/lua
 # the receiver on the second CPU when there is one
 RXCPU=$(($(nproc) > 1 ? 1 : 0))
 XTDIR=$(pkg-config --variable=xtlibdir xtables)
-CASES=(a b c d e f g)
+CASES=(a b c d e f g h i)
 declare -A TITLE=(
 	[a]="no rule or hook"
 	[b]="empty native hook (nfnull.ko)"
@@ -32,6 +32,9 @@ declare -A TITLE=(
 	[e]="Lua xtables match, false (nft)"
 	[f]="dnsblock match, non-DNS (legacy)"
 	[g]="native match -m mark, false (legacy)"
+	# XDP (generic) on the receiver's veth: one program, one call a packet
+	[h]="XDP program, PASS (no kfunc call)"
+	[i]="XDP program, Lua callback PASS"
 )
 declare -A PPS=() GOT=()
 problems=()
@@ -42,6 +45,7 @@ cleanup() {
 	lunatik stop bench/luahook 2>/dev/null || true
 	lunatik stop bench/luabench 2>/dev/null || true
 	lunatik stop examples/dnsblock/dnsblock 2>/dev/null || true
+	lunatik stop bench/xdp 2>/dev/null || true
 	lunatik unload 2>/dev/null || true
 	rmmod nfnull 2>/dev/null || true
 	rm -rf "$LUA_DIR/bench" "$XTDIR/libxt_luabench.so"
@@ -100,7 +104,7 @@ rules() {
 
 # case_on X / case_off X ROUND RECEIVED: put case X in place, check that it
 # saw the packets, take it away.
-nfnull_before=0
+nfnull_before=0 xdp_before=0
 case_on() {
 	case $1 in
 	a) ;;
@@ -118,6 +122,11 @@ case_on() {
 		lunatik run examples/dnsblock/dnsblock false
 		rules iptables-legacy dnsblock ;;
 	g) rules iptables-legacy mark --mark 0x1b ;;
+	h) in_ns ip link set dev bench1 xdpgeneric obj xdp_pass.o sec xdp ;;
+	i)
+		lunatik run bench/xdp false
+		xdp_before=$(cat /sys/module/luaxdp/parameters/calls)
+		in_ns ip link set dev bench1 xdpgeneric obj xdp_lua.o sec xdp ;;
 	esac
 }
 case_off() {
@@ -132,6 +141,12 @@ case_off() {
 	c)
 		lunatik list | grep -qx 'bench/luahook' || problem "($x) round $r: the hook's script is not running"
 		lunatik stop bench/luahook ;;
+	h) in_ns ip link set dev bench1 xdpgeneric off ;;
+	i)
+		in_ns ip link set dev bench1 xdpgeneric off
+		n=$(($(cat /sys/module/luaxdp/parameters/calls) - xdp_before))
+		[ "$n" -ge "$got" ] || problem "($x) round $r: the XDP callback ran $n times, the receiver got $got"
+		lunatik stop bench/xdp ;;
 	d | e | f | g)
 		[ "$x" != e ] || ipt=iptables-nft
 		# the match said false to every packet: no rule hit, and (legacy
@@ -216,7 +231,9 @@ base=${MED[a]}
 for x in "${CASES[@]}"; do
 	stats "${PPS[$x]}"
 	# what one hook or rule adds to a packet, in microseconds
-	US[$x]=$(awk -v m="$med" -v b="$base" -v n="$CALLS" 'BEGIN { if (m > 0) printf "%.2f", (1e6 / m - 1e6 / b) / n; else print "-" }')
+	n=$CALLS
+	case $x in h | i) n=1 ;; esac	# one XDP program, one call a packet
+	US[$x]=$(awk -v m="$med" -v b="$base" -v n="$n" 'BEGIN { if (m > 0) printf "%.2f", (1e6 / m - 1e6 / b) / n; else print "-" }')
 	printf '%-38s %10d %17s %7s %9s %9s\n' "($x) ${TITLE[$x]}" "$med" "$min..$max" \
 		"$(awk -v m="$med" -v b="$base" 'BEGIN { printf "%.2f", m / b }')" \
 		"$(awk -v m="$med" -v b="$base" 'BEGIN { if (m > 0) printf "%+.2f", 1e6 / m - 1e6 / b; else print "-" }')" \
@@ -225,6 +242,9 @@ done
 # per call: a Lua hook against an empty C hook, a Lua match against a C match
 # and against a Lua hook
 per() { awk -v p="${US[$1]}" -v q="${US[$2]}" 'BEGIN { if (q > 0) printf "%.2f", p / q; else print "-" }'; }
+# XDP: one call a packet, against the same program without it
+xdpcall=$(awk -v i="${MED[i]}" -v h="${MED[h]}" 'BEGIN { if (i > 0 && h > 0) printf "%.2f", 1e6 / i - 1e6 / h; else print "-" }')
+echo "XDP: one Lua callback a packet, (i) - (h) = +$xdpcall us a call"
 echo "per call: (c)/(b) = $(per c b)   (d)/(g) = $(per d g)   (d)/(c) = $(per d c)   (e)/(c) = $(per e c)"
 [ "$CLOCK" != icount ] || echo "icount: +us are thousands of instructions (+us/call 1.00 = 1000 instructions a call)"
 echo "BENCH kernel=$(uname -r) packets=$PACKETS rounds=$ROUNDS" \
