@@ -91,14 +91,20 @@ struct luaxtable_args {
 struct luaxtable_rule {
 	struct luaxtable *ext;		/* bound at checkentry */
 	bool nft;			/* the rule is in nf_tables (iptables-nft) */
+	int nargs;
 	struct luaxtable_args args[];	/* per state: [0] a plain runtime's, [cpu] per-CPU */
 };
 
-/* The rule's args in the state of slot. */
+/*
+ * The rule's args in the state of slot; NULL for a rule checked under a
+ * plain binding and called by a per-CPU one (its args are decoded per call).
+ */
 static inline struct luaxtable_args *luaxtable_argsof(struct luaxtable_rule *rule,
 						      const struct luapacket_slot *slot)
 {
-	return &rule->args[slot->cpu < 0 ? 0 : slot->cpu];
+	int i = slot->cpu < 0 ? 0 : slot->cpu;
+
+	return i < rule->nargs ? &rule->args[i] : NULL;
 }
 
 static inline struct luaxtable_rule *luaxtable_rule(const struct luaxtable_info *info)
@@ -200,6 +206,10 @@ static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxt
 {
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
+	if (unlikely(!args)) {
+		luaxtable_pushdecoded(L, info);
+		return;
+	}
 	if (unlikely(args->gen != ext->gen)) {
 		luaxtable_pushdecoded(L, info);
 		lua_pushvalue(L, -1);
@@ -684,7 +694,7 @@ static void luaxtable_destroyall(struct luaxtable *ext, struct luaxtable_rule *r
 			continue;
 		args = luaxtable_argsof(rule, slot);
 		/* Args decoded by an earlier binding went with its state. */
-		if (args->gen == ext->gen && args->ref != LUA_NOREF)
+		if (args && args->gen == ext->gen && args->ref != LUA_NOREF)
 			lunatik_run(slot->runtime, luaxtable_dodestroy, ret, ext, rule, slot);
 	}
 }
@@ -713,8 +723,8 @@ static int luaxtable_checkall(struct luaxtable *ext, struct luaxtable_info *info
 static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info,
 			       struct net *net, bool nft)
 {
-	struct luaxtable_rule *rule;
-	int ret;
+	struct luaxtable_rule *rule = NULL;
+	int ret, nargs;
 
 	/* Whatever userspace left in the private word is never used. */
 	info->kernel = 0;
@@ -722,11 +732,15 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 		pr_info_ratelimited("%s: malformed arguments\n", luaxtable_name(ext));
 		return -EINVAL;
 	}
-	/* Args for every CPU's state: the extension may be rebound per-CPU later. */
-	rule = kzalloc(struct_size(rule, args, nr_cpu_ids), GFP_KERNEL);
-	if (!rule)
-		return -ENOMEM;
 	mutex_lock(&luaxtable_mutex);
+	/* Args for each state of the binding: one, or one per CPU. */
+	nargs = ext->packet.percpu ? nr_cpu_ids : 1;
+	rule = kzalloc(struct_size(rule, args, nargs), GFP_KERNEL);
+	if (!rule) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rule->nargs = nargs;
 	if (!ext->bound) {
 		pr_info_ratelimited("%s: no running script provides this extension\n",
 				    luaxtable_name(ext));
