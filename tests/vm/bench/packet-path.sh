@@ -244,7 +244,7 @@ echo "rates per round (pps): $(for x in "${CASES[@]}"; do printf '%s=[%s] ' $x "
 # is both senders' packets over the time until the slower one is done; a
 # receiver drains the socket on whatever CPU is free (it is not counted).
 # Modes alternate within a round; the ratio per-CPU/locked is per round.
-if [ "$CLOCK" = wall ] && [ "$(nproc)" -ge 2 ]; then
+if [ "$CLOCK" != icount ] && [ "$(nproc)" -ge 2 ]; then
 	declare -A PAR=()
 	ratios=()
 	par_measure() {
