@@ -293,7 +293,8 @@ if [ "$CLOCK" != icount ] && [ "$(nproc)" -ge 2 ]; then
 	# ratios are decimals: sort them as such
 	mapfile -t rs <<<"$(printf '%s\n' "${ratios[@]}" | sort -g)"
 	n=${#rs[@]}
-	echo "PERCPU ratio per-CPU/locked over $n rounds: median ${rs[n / 2]} (min ${rs[0]}, max ${rs[n - 1]})"
+	rmed=$(awk -v a="${rs[(n - 1) / 2]}" -v b="${rs[n / 2]}" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+	echo "PERCPU ratio per-CPU/locked over $n rounds: median $rmed (min ${rs[0]}, max ${rs[n - 1]})"
 fi
 
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection'; then
