@@ -191,6 +191,26 @@ struct lunatik_charge;
 struct lunatik_charge *lunatik_charge(lua_State *L, size_t size);
 void lunatik_uncharge(struct lunatik_charge *charge, size_t size);
 
+/*
+ * Per-CPU runtimes (lunatik run <script> softirq percpu): one runtime per
+ * possible CPU, each loading the same script, so that packet paths call
+ * the state of the CPU they run on and never wait for another CPU.
+ * lunatik_cpu() is the CPU a state serves, -1 in a plain runtime.
+ *
+ * What such a script registers (a hook, an xtables extension) is
+ * registered once: the first CPU's state creates the object and shares
+ * it, in order, with lunatik_share(); each other CPU's state, loading the
+ * same script, gets the object shared at the same point of its loading
+ * from lunatik_shared() and binds its own callback to it. lunatik_shared()
+ * returns NULL where the caller must create the object (a plain runtime,
+ * the first CPU's state), raises when the script registers other things
+ * on this CPU than on the first or after loading. The group keeps a
+ * reference on every shared object until all its states are closed.
+ */
+int lunatik_cpu(lua_State *L);
+void lunatik_share(lua_State *L, lunatik_object_t *object);
+lunatik_object_t *lunatik_shared(lua_State *L, const lunatik_class_t *class);
+
 /* Libraries that require() finds while their module is loaded. */
 struct lunatik_lib {
 	const char *name;

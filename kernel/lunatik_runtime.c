@@ -258,6 +258,8 @@ static void lunatik_closestate(struct lunatik_state *s)
 	if (s->charge)
 		kref_put(&s->charge->kref, lunatik_freecharge);
 	lunatik_putmodules(s);
+	if (s->group)
+		lunatik_groupput(s->group);
 	kfree(s);
 }
 
@@ -303,6 +305,12 @@ const lunatik_class_t lunatik_runtime_class = {
 int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
 		       char *err, size_t errlen)
 {
+	return lunatik_newgroupruntime(pruntime, script, sleep, NULL, -1, err, errlen);
+}
+
+int lunatik_newgroupruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
+			    struct lunatik_group *group, int cpu, char *err, size_t errlen)
+{
 	lunatik_object_t *runtime;
 	struct lunatik_state *s;
 	lua_State *L;
@@ -328,6 +336,11 @@ int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sle
 		goto nomem;
 	s->L = L;
 	*(struct lunatik_state **)lua_getextraspace(L) = s;
+	/* Set before the script runs: what it registers joins the group's objects. */
+	s->cpu = cpu;
+	s->group = group;
+	if (group)
+		lunatik_groupget(group);
 
 	lunatik_enter(L);
 	lua_pushcfunction(L, lunatik_loadscript);

@@ -42,6 +42,10 @@ struct lunatik_state {
 	struct work_struct close_work;	/* lua_close when released in atomic context */
 	lua_State *L;
 	char script[LUNATIK_SCRIPT_MAX + 1];	/* as lunatik.runtime() got it */
+	/* Per-CPU runtimes (lunatik_group.c): the CPU served, -1 for a plain runtime. */
+	int cpu;
+	struct lunatik_group *group;	/* a reference, NULL for a plain runtime */
+	unsigned int nshared;		/* objects of the group this state has found */
 };
 
 static inline struct lunatik_state *lunatik_stateof(lua_State *L)
@@ -55,6 +59,16 @@ extern const char lunatik_resumekey;
 
 int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
 		       char *err, size_t errlen);
+/* The same, as the state of cpu in a group of per-CPU runtimes. */
+int lunatik_newgroupruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
+			    struct lunatik_group *group, int cpu, char *err, size_t errlen);
+
+/* lunatik_group.c */
+struct lunatik_group *lunatik_newgroup(void);
+void lunatik_groupget(struct lunatik_group *group);
+void lunatik_groupput(struct lunatik_group *group);
+void lunatik_grouploaded(struct lunatik_group *group);
+int lunatik_lpercpu(lua_State *L);
 int lunatik_openrequire(lua_State *L);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);

@@ -21,9 +21,14 @@
  * Locking. luaxtable_mutex guards the list of extensions and every bind,
  * unbind and rule setup (process context). Packets read ext->bound under
  * RCU: unbinding waits for a grace period before releasing the binding.
- * A rule's private part (argsref, gen) is only touched under the runtime's
+ * A rule's private part (its args, gen) is only touched under the runtime's
  * lock: in checkentry and destroy through lunatik_run(), and on the packet
  * path inside luapacket_call().
+ *
+ * Per-CPU runtimes: the first CPU's state registers the extension, each
+ * other CPU's state binds its own functions to it (lunatik_shared), each
+ * in its own luapacket slot; checkentry and destroy run in every bound
+ * state, and each state keeps its own decoded args of every rule.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,11 +54,12 @@ struct luaxtable {
 	bool bound;			/* packet and packet.runtime are valid */
 	bool userns;			/* the binding takes rules from any user namespace */
 	u32 gen;			/* bumped at every bind */
-	struct luapacket packet;	/* match or target function */
-	lunatik_object_t *runtime;	/* of the binding, for checkentry and destroy */
-	int checkref, destroyref, parref;	/* in the binding's registry */
-	/* The packet in flight, for par: set and read under the runtime's lock. */
-	struct xt_action_param *cur;
+	/*
+	 * The match or target function of each bound state; each slot's own[]
+	 * holds that state's refs below, and its cur the packet in flight for
+	 * par (set and read under that runtime's lock).
+	 */
+	struct luapacket packet;
 	atomic_t rules;
 	atomic64_t unbound_calls;	/* packets seen while no script is bound */
 	char label[XT_EXTENSION_MAXNAMELEN + 8];	/* "xtable <name>", for log lines */
@@ -62,6 +68,8 @@ struct luaxtable {
 		struct xt_target target;
 	} xt;
 };
+
+enum { LUAXTABLE_PARREF, LUAXTABLE_CHECKREF, LUAXTABLE_DESTROYREF };
 
 static LIST_HEAD(luaxtable_list);
 static DEFINE_MUTEX(luaxtable_mutex);
@@ -75,12 +83,29 @@ static inline const char *luaxtable_name(const struct luaxtable *ext)
  * A rule's kernel-private state, behind the blob's private word: the blob
  * keeps Lunatik's layout, where that word is all there is.
  */
+struct luaxtable_args {
+	int ref;			/* the decoded args in a state's registry */
+	u32 gen;			/* the binding ref belongs to */
+};
+
 struct luaxtable_rule {
 	struct luaxtable *ext;		/* bound at checkentry */
-	int argsref;			/* the decoded args in the script's registry */
-	u32 gen;			/* the binding argsref belongs to */
 	bool nft;			/* the rule is in nf_tables (iptables-nft) */
+	int nargs;
+	struct luaxtable_args args[];	/* per state: [0] a plain runtime's, [cpu] per-CPU */
 };
+
+/*
+ * The rule's args in the state of slot; NULL for a rule checked under a
+ * plain binding and called by a per-CPU one (its args are decoded per call).
+ */
+static inline struct luaxtable_args *luaxtable_argsof(struct luaxtable_rule *rule,
+						      const struct luapacket_slot *slot)
+{
+	int i = slot->cpu < 0 ? 0 : slot->cpu;
+
+	return i < rule->nargs ? &rule->args[i] : NULL;
+}
 
 static inline struct luaxtable_rule *luaxtable_rule(const struct luaxtable_info *info)
 {
@@ -95,6 +120,7 @@ static inline struct luaxtable *luaxtable_ofinfo(const struct luaxtable_info *in
 /* Per packet: what push() and result() share. */
 struct luaxtable_call {
 	struct luaxtable *ext;
+	struct luapacket_call *packet;	/* its slot: the state called */
 	struct luaxtable_info *info;
 	struct xt_action_param *par;
 	union {
@@ -175,23 +201,28 @@ static void luaxtable_pushdecoded(lua_State *L, const struct luaxtable_info *inf
  * earlier binding (the script was restarted) decodes them again, once:
  * argsref is only touched under the runtime's lock.
  */
-static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info,
+			       const struct luapacket_slot *slot)
 {
-	struct luaxtable_rule *rule = luaxtable_rule(info);
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
-	if (unlikely(rule->gen != ext->gen)) {
+	if (unlikely(!args)) {
 		luaxtable_pushdecoded(L, info);
-		lua_pushvalue(L, -1);
-		rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
-		rule->gen = ext->gen;
 		return;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rule->argsref);
+	if (unlikely(args->gen != ext->gen)) {
+		luaxtable_pushdecoded(L, info);
+		lua_pushvalue(L, -1);
+		args->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		args->gen = ext->gen;
+		return;
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, args->ref);
 }
 
 /*
  * par: one table per binding whose fields are read through __index from
- * the packet in flight (ext->cur), so that a packet costs nothing for the
+ * the packet in flight (the slot's cur), so that a packet costs nothing for the
  * fields its script does not read. Outside a packet every field is nil.
  * hotdrop may be set; the others are read-only.
  */
@@ -245,7 +276,7 @@ static void luaxtable_pushfield(lua_State *L, const struct xt_action_param *par,
 	}
 }
 
-static inline struct luaxtable *luaxtable_ofpar(lua_State *L)
+static inline struct luapacket_slot *luaxtable_ofpar(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -309,8 +340,8 @@ static int luaxtable_parpairs(lua_State *L)
 	return 3;
 }
 
-/* Leaves the par table of ext on the stack. */
-static void luaxtable_newpar(lua_State *L, struct luaxtable *ext)
+/* Leaves the par table of a state's binding (slot) on the stack. */
+static void luaxtable_newpar(lua_State *L, struct luapacket_slot *slot)
 {
 	static const luaL_Reg meta[] = {
 		{"__index", luaxtable_parindex},
@@ -321,21 +352,22 @@ static void luaxtable_newpar(lua_State *L, struct luaxtable *ext)
 
 	lua_newtable(L);
 	lua_createtable(L, 0, 4);
-	lua_pushlightuserdata(L, ext);
+	lua_pushlightuserdata(L, slot);
 	luaL_setfuncs(L, meta, 1);
 	lua_pushliteral(L, "xtable par");
 	lua_setfield(L, -2, "__name");
 	lua_setmetatable(L, -2);
 }
 
-/* After the view: par, userargs. The packet is ext->cur until the call returns. */
+/* After the view: par, userargs. The packet is the slot's cur until the call returns. */
 static int luaxtable_push(lua_State *L, void *ctx)
 {
 	struct luaxtable_call *call = ctx;
+	struct luapacket_slot *slot = call->packet->slot;
 
-	call->ext->cur = call->par;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
-	luaxtable_pushargs(L, call->ext, call->info);
+	slot->cur = call->par;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_PARREF]);
+	luaxtable_pushargs(L, call->ext, call->info, slot);
 	return 2;
 }
 
@@ -344,7 +376,7 @@ static void luaxtable_done(void *ctx)
 {
 	struct luaxtable_call *call = ctx;
 
-	call->ext->cur = NULL;
+	call->packet->slot->cur = NULL;
 }
 
 static void luaxtable_matchresult(lua_State *L, void *ctx)
@@ -406,6 +438,7 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 	};
 	bool match = false;
 
+	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
 		if (luapacket_call(&ctx.ext->packet, &call) == 0)
@@ -457,6 +490,7 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 	};
 	unsigned int verdict = XT_CONTINUE;
 
+	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
 		if (luapacket_call(&ctx.ext->packet, &call) == 0)
@@ -479,16 +513,17 @@ static int luaxtable_pcheck(lua_State *L)
 {
 	struct luaxtable *ext = lua_touserdata(L, 1);
 	struct luaxtable_info *info = lua_touserdata(L, 2);
-	struct luaxtable_rule *rule = luaxtable_rule(info);
+	struct luapacket_slot *slot = lua_touserdata(L, 3);
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
 	lua_settop(L, 0);
 	luaxtable_pushdecoded(L, info);
 	lua_pushvalue(L, 1);
-	rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
-	rule->gen = ext->gen;
-	if (ext->checkref == LUA_NOREF)
+	args->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	args->gen = ext->gen;
+	if (slot->own[LUAXTABLE_CHECKREF] == LUA_NOREF)
 		return 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ext->checkref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_CHECKREF]);
 	lua_pushvalue(L, 1);
 	lua_call(L, 1, 1);
 	/* Nothing returned accepts the rule; an explicit false rejects it. */
@@ -520,48 +555,53 @@ static void luaxtable_logerror(lua_State *L, struct luaxtable *ext, const char *
 		pr_warn_ratelimited("%s: %s: %.*s\n", luaxtable_name(ext), what, (int)len, msg);
 }
 
-static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
+static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info,
+			     struct luapacket_slot *slot)
 {
-	struct luaxtable_rule *rule = luaxtable_rule(info);
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
-	rule->argsref = LUA_NOREF;
+	args->ref = LUA_NOREF;
 	lua_pushcfunction(L, luaxtable_pcheck);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, info);
-	if (lunatik_pcall(L, 2, 0) == LUA_OK)
+	lua_pushlightuserdata(L, slot);
+	if (lunatik_pcall(L, 3, 0) == LUA_OK)
 		return 0;
 	luaxtable_logerror(L, ext, "checkentry");
 	/* luaL_unref only writes an existing slot: it cannot raise. */
-	luaL_unref(L, LUA_REGISTRYINDEX, rule->argsref);
-	rule->argsref = LUA_NOREF;
+	luaL_unref(L, LUA_REGISTRYINDEX, args->ref);
+	args->ref = LUA_NOREF;
 	return -EINVAL;
 }
 
 /* Protected: runs the script's destroy on a rule's args and forgets them. */
 static int luaxtable_pdestroy(lua_State *L)
 {
-	struct luaxtable *ext = lua_touserdata(L, 1);
 	struct luaxtable_rule *rule = lua_touserdata(L, 2);
-	int argsref = rule->argsref;
+	struct luapacket_slot *slot = lua_touserdata(L, 3);
+	struct luaxtable_args *args = luaxtable_argsof(rule, slot);
+	int argsref = args->ref;
 
-	rule->argsref = LUA_NOREF;
+	args->ref = LUA_NOREF;
 	lua_settop(L, 0);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, argsref);
 	luaL_unref(L, LUA_REGISTRYINDEX, argsref);
-	if (ext->destroyref == LUA_NOREF)
+	if (slot->own[LUAXTABLE_DESTROYREF] == LUA_NOREF)
 		return 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ext->destroyref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_DESTROYREF]);
 	lua_insert(L, 1);
 	lua_call(L, 1, 0);
 	return 0;
 }
 
-static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxtable_rule *rule)
+static int luaxtable_dodestroy(lua_State *L, struct luaxtable *ext, struct luaxtable_rule *rule,
+			       struct luapacket_slot *slot)
 {
 	lua_pushcfunction(L, luaxtable_pdestroy);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, rule);
-	if (lunatik_pcall(L, 2, 0) == LUA_OK)
+	lua_pushlightuserdata(L, slot);
+	if (lunatik_pcall(L, 3, 0) == LUA_OK)
 		return 0;
 	luaxtable_logerror(L, ext, "destroy");
 	return -EINVAL;
@@ -638,11 +678,53 @@ static bool luaxtable_nsallowed(const struct luaxtable *ext, const struct net *n
 	return false;
 }
 
+/* destroy in every bound state where checkentry ran under this binding, up to (not) cpu. */
+static void luaxtable_destroyall(struct luaxtable *ext, struct luaxtable_rule *rule, int upto)
+{
+	struct luapacket_slot *slot;
+	int cpu, ret;
+
+	for (cpu = -1; cpu < (int)nr_cpu_ids && cpu != upto; cpu++) {
+		struct luaxtable_args *args;
+
+		if (cpu >= 0 && !cpu_possible(cpu))
+			continue;
+		slot = luapacket_slot(&ext->packet, cpu);
+		if (!slot)
+			continue;
+		args = luaxtable_argsof(rule, slot);
+		/* Args decoded by an earlier binding went with its state. */
+		if (args && args->gen == ext->gen && args->ref != LUA_NOREF)
+			lunatik_run(slot->runtime, luaxtable_dodestroy, ret, ext, rule, slot);
+	}
+}
+
+/* checkentry in every bound state (a plain runtime's, or each CPU's): all must accept. */
+static int luaxtable_checkall(struct luaxtable *ext, struct luaxtable_info *info)
+{
+	struct luapacket_slot *slot;
+	int cpu, ret = 0;
+
+	for (cpu = -1; cpu < (int)nr_cpu_ids; cpu++) {
+		if (cpu >= 0 && !cpu_possible(cpu))
+			continue;
+		slot = luapacket_slot(&ext->packet, cpu);
+		if (!slot)
+			continue;
+		lunatik_run(slot->runtime, luaxtable_docheck, ret, ext, info, slot);
+		if (ret) {
+			luaxtable_destroyall(ext, luaxtable_rule(info), cpu);
+			break;
+		}
+	}
+	return ret;
+}
+
 static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *info,
 			       struct net *net, bool nft)
 {
-	struct luaxtable_rule *rule;
-	int ret;
+	struct luaxtable_rule *rule = NULL;
+	int ret, nargs;
 
 	/* Whatever userspace left in the private word is never used. */
 	info->kernel = 0;
@@ -650,10 +732,15 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 		pr_info_ratelimited("%s: malformed arguments\n", luaxtable_name(ext));
 		return -EINVAL;
 	}
-	rule = kzalloc(sizeof(*rule), GFP_KERNEL);
-	if (!rule)
-		return -ENOMEM;
 	mutex_lock(&luaxtable_mutex);
+	/* Args for each state of the binding: one, or one per CPU. */
+	nargs = ext->packet.percpu ? nr_cpu_ids : 1;
+	rule = kzalloc(struct_size(rule, args, nargs), GFP_KERNEL);
+	if (!rule) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rule->nargs = nargs;
 	if (!ext->bound) {
 		pr_info_ratelimited("%s: no running script provides this extension\n",
 				    luaxtable_name(ext));
@@ -667,7 +754,7 @@ static int luaxtable_checkrule(struct luaxtable *ext, struct luaxtable_info *inf
 	rule->ext = ext;
 	rule->nft = nft;
 	info->kernel = (uintptr_t)rule;
-	lunatik_run(ext->packet.runtime, luaxtable_docheck, ret, ext, info);
+	ret = luaxtable_checkall(ext, info);
 	if (ret == -ENXIO) {
 		pr_info_ratelimited("%s: its script is stopping\n", luaxtable_name(ext));
 		ret = -ENOENT;
@@ -687,12 +774,10 @@ static void luaxtable_destroyrule(struct luaxtable_info *info)
 {
 	struct luaxtable_rule *rule = luaxtable_rule(info);
 	struct luaxtable *ext = rule->ext;
-	int ret;
 
 	mutex_lock(&luaxtable_mutex);
-	/* Args decoded by an earlier binding went with its state. */
-	if (ext->bound && rule->gen == ext->gen && rule->argsref != LUA_NOREF)
-		lunatik_run(ext->packet.runtime, luaxtable_dodestroy, ret, ext, rule);
+	if (ext->bound)
+		luaxtable_destroyall(ext, rule, INT_MAX);
 	atomic_dec(&ext->rules);
 	mutex_unlock(&luaxtable_mutex);
 	info->kernel = 0;
@@ -745,7 +830,6 @@ static void luaxtable_release(void *private)
 	synchronize_rcu();
 	/* The state is closing: its registry refs go with it. */
 	luapacket_unbind(NULL, &ext->packet);
-	ext->checkref = ext->destroyref = ext->parref = LUA_NOREF;
 	rules = atomic_read(&ext->rules);
 	if (rules)
 		pr_info("%s: script stopped while %d rule(s) use it: they %s until it runs again or they are deleted\n",
@@ -901,7 +985,6 @@ static struct luaxtable *luaxtable_alloc(const struct luaxtable_opts *o)
 		return NULL;
 	ext->target = o->target;
 	snprintf(ext->label, sizeof(ext->label), "xtable %s", o->name);
-	ext->checkref = ext->destroyref = ext->parref = LUA_NOREF;
 	if (o->target) {
 		struct xt_target *t = &ext->xt.target;
 
@@ -935,15 +1018,58 @@ static struct luaxtable *luaxtable_alloc(const struct luaxtable_opts *o)
 	return ext;
 }
 
-/* Protected, under luaxtable_mutex: (ext, function). */
+/* Protected, under luaxtable_mutex: (ext, function, opts); binds this state's slot. */
 static int luaxtable_pbind(lua_State *L)
 {
 	struct luaxtable *ext = lua_touserdata(L, 1);
+	const struct luaxtable_opts *o = lua_touserdata(L, 3);
+	struct luapacket_slot *slot;
 
-	luaxtable_newpar(L, ext);
-	ext->parref = luaL_ref(L, LUA_REGISTRYINDEX);
 	luapacket_bind(L, &ext->packet, 2, ext->label);
+	slot = luapacket_slot(&ext->packet, lunatik_cpu(L));
+	slot->own[LUAXTABLE_PARREF] = LUA_NOREF;
+	slot->own[LUAXTABLE_CHECKREF] = o->checkref;
+	slot->own[LUAXTABLE_DESTROYREF] = o->destroyref;
+	luaxtable_newpar(L, slot);
+	slot->own[LUAXTABLE_PARREF] = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 0;
+}
+
+/*
+ * xtable.match/target in the state of a per-CPU runtime after the first:
+ * the first state registered the extension; this CPU's packets call this
+ * state's functions. The same name, kind, revision and family are required.
+ */
+static int luaxtable_join(lua_State *L, lunatik_object_t *object, struct luaxtable_opts *o)
+{
+	struct luaxtable *ext = object->private;
+	int status;
+
+	if (!ext || ext->target != o->target || strcmp(luaxtable_name(ext), o->name) ||
+	    (o->target ? ext->xt.target.revision != o->revision ||
+			 ext->xt.target.family != o->family :
+			 ext->xt.match.revision != o->revision ||
+			 ext->xt.match.family != o->family))
+		return luaL_error(L, "xtable: per-CPU script: CPU %d registers another extension "
+				  "than the first CPU did", lunatik_cpu(L));
+	lua_pushcfunction(L, luaxtable_pbind);
+	lua_pushlightuserdata(L, ext);
+	lua_pushvalue(L, o->fnix);
+	lua_pushlightuserdata(L, o);
+	mutex_lock(&luaxtable_mutex);
+	if (!ext->bound) {
+		mutex_unlock(&luaxtable_mutex);
+		return luaL_error(L, "xtable: the first CPU's %s '%s' is gone",
+				  o->target ? "target" : "match", o->name);
+	}
+	status = lua_pcall(L, 3, 0, 0);
+	mutex_unlock(&luaxtable_mutex);
+	if (status != LUA_OK)
+		return lua_error(L);
+	lunatik_pushobject(L, object);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, object);
+	return 1;
 }
 
 static int luaxtable_new(lua_State *L, bool target)
@@ -960,10 +1086,16 @@ static int luaxtable_new(lua_State *L, bool target)
 		return luaL_error(L, "xtable: extensions are registered while the script loads");
 	luaxtable_checkopts(L, &o);
 
+	object = lunatik_shared(L, &luaxtable_class);
+	if (object)
+		return luaxtable_join(L, object, &o);
+
 	/* Anchored first, so that it is only collected when the state closes. */
 	object = lunatik_newobject(L, &luaxtable_class, 0);
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, object);
+	/* A per-CPU runtime's other states find it (lunatik_shared). */
+	lunatik_share(L, object);
 
 	/* Nothing below raises while the mutex is held. */
 	mutex_lock(&luaxtable_mutex);
@@ -985,7 +1117,9 @@ static int luaxtable_new(lua_State *L, bool target)
 		lua_pushcfunction(L, luaxtable_pbind);
 		lua_pushlightuserdata(L, ext);
 		lua_pushvalue(L, o.fnix);
-		if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+		lua_pushlightuserdata(L, &o);
+		if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+			luapacket_unbind(NULL, &ext->packet);
 			if (fresh)
 				kfree(ext);
 			mutex_unlock(&luaxtable_mutex);
@@ -993,8 +1127,6 @@ static int luaxtable_new(lua_State *L, bool target)
 		}
 		if (fresh)
 			list_add(&ext->list, &luaxtable_list);
-		ext->checkref = o.checkref;
-		ext->destroyref = o.destroyref;
 		ext->userns = o.userns;
 		ext->gen++;
 		object->private = ext;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Calling Lua from packet paths (see luapacket.h). The runtime is locked
- * with spin_lock_bh by lunatik_run(); the view is pointed at the packet
+ * with spin_lock_bh by lunatik_run() (per-CPU: this CPU's state's lock,
+ * which only this CPU takes on the packet path); the view is pointed at the packet
  * before the call and emptied after it, so a script that keeps the data
  * object can never reach a packet that has gone.
  *
@@ -35,40 +36,107 @@
 
 void luapacket_bind(lua_State *L, struct luapacket *p, int ix, const char *name)
 {
+	int cpu = lunatik_cpu(L);
+	struct luapacket_slot *slot;
+
 	if (lunatik_sleepable(L))
 		luaL_error(L, "%s: packet callbacks need a non-sleepable runtime "
 			   "(lunatik run <script> false)", name);
 	luaL_checktype(L, ix, LUA_TFUNCTION);
 	ix = lua_absindex(L, ix);
 
-	p->view = luadata_newview(L);
-	p->viewref = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (cpu < 0) {
+		slot = &p->one;
+	} else {
+		if (!p->percpu) {
+			p->percpu = alloc_percpu(struct luapacket_slot);
+			if (!p->percpu)
+				luaL_error(L, "%s: not enough memory", name);
+		}
+		slot = per_cpu_ptr(p->percpu, cpu);
+	}
+	if (slot->runtime)
+		luaL_error(L, "%s: already bound in this runtime", name);
+	slot->view = luadata_newview(L);
+	slot->viewref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pushvalue(L, ix);
-	p->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
-	p->name = name;
-	atomic64_set(&p->calls, 0);
-	atomic64_set(&p->errors, 0);
-	ratelimit_state_init(&p->ratelimit, LUAPACKET_LOG_INTERVAL, LUAPACKET_LOG_BURST);
-	ratelimit_set_flags(&p->ratelimit, RATELIMIT_MSG_ON_RELEASE);
-	p->runtime = lunatik_toruntime(L);
-	lunatik_getobject(p->runtime);
+	slot->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+	slot->cpu = cpu;
+	slot->calls = 0;
+	slot->errors = 0;
+	if (!p->name) {
+		p->name = name;
+		ratelimit_state_init(&p->ratelimit, LUAPACKET_LOG_INTERVAL, LUAPACKET_LOG_BURST);
+		ratelimit_set_flags(&p->ratelimit, RATELIMIT_MSG_ON_RELEASE);
+	}
+	lunatik_getobject(lunatik_toruntime(L));
+	/* Packets of this CPU may call the slot from now on (its state once published). */
+	smp_store_release(&slot->runtime, lunatik_toruntime(L));
 }
 EXPORT_SYMBOL_GPL(luapacket_bind);
 
+static void luapacket_unbindslot(lua_State *L, struct luapacket_slot *slot)
+{
+	if (!slot->runtime)
+		return;
+	if (L && lunatik_toruntime(L) == slot->runtime) {
+		luaL_unref(L, LUA_REGISTRYINDEX, slot->fnref);
+		luaL_unref(L, LUA_REGISTRYINDEX, slot->viewref);
+	}
+	lunatik_putobject(slot->runtime);
+	slot->runtime = NULL;
+	slot->view = NULL;
+}
+
+/* The refs of other CPUs' states stay in them until they close: they hold nothing else. */
 void luapacket_unbind(lua_State *L, struct luapacket *p)
 {
-	if (!p->runtime)
+	int cpu;
+
+	if (!luapacket_bound(p))
 		return;
-	if (L) {
-		luaL_unref(L, LUA_REGISTRYINDEX, p->fnref);
-		luaL_unref(L, LUA_REGISTRYINDEX, p->viewref);
+	luapacket_unbindslot(L, &p->one);
+	if (p->percpu) {
+		for_each_possible_cpu(cpu)
+			luapacket_unbindslot(L, per_cpu_ptr(p->percpu, cpu));
+		free_percpu(p->percpu);
+		p->percpu = NULL;
 	}
 	ratelimit_state_exit(&p->ratelimit);
-	lunatik_putobject(p->runtime);
-	p->runtime = NULL;
-	p->view = NULL;
+	p->name = NULL;
 }
 EXPORT_SYMBOL_GPL(luapacket_unbind);
+
+struct luapacket_slot *luapacket_slot(struct luapacket *p, int cpu)
+{
+	struct luapacket_slot *slot;
+
+	if (cpu < 0)
+		slot = &p->one;
+	else if (p->percpu)
+		slot = per_cpu_ptr(p->percpu, cpu);
+	else
+		return NULL;
+	return slot->runtime ? slot : NULL;
+}
+EXPORT_SYMBOL_GPL(luapacket_slot);
+
+void luapacket_stats(struct luapacket *p, u64 *calls, u64 *errors)
+{
+	int cpu;
+
+	*calls = READ_ONCE(p->one.calls);
+	*errors = READ_ONCE(p->one.errors);
+	if (!p->percpu)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct luapacket_slot *slot = per_cpu_ptr(p->percpu, cpu);
+
+		*calls += READ_ONCE(slot->calls);
+		*errors += READ_ONCE(slot->errors);
+	}
+}
+EXPORT_SYMBOL_GPL(luapacket_stats);
 
 struct luapacket_ctx {
 	struct luapacket *p;
@@ -258,8 +326,8 @@ static int luapacket_pcall(lua_State *L)
 	struct luapacket_call *call = ctx->call;
 	int nargs = 1;
 
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->p->fnref);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->p->viewref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->slot->fnref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, call->slot->viewref);
 	if (call->push)
 		nargs += call->push(L, call->ctx);
 	lua_call(L, nargs, call->nresults);
@@ -271,19 +339,21 @@ static int luapacket_pcall(lua_State *L)
 static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call)
 {
 	struct luapacket_ctx ctx = { .p = p, .call = call };
+	struct luapacket_slot *slot = call->slot;
 	int status;
 
-	luadata_resetskb(p->view, call->skb, call->base,
+	slot->calls++;
+	luadata_resetskb(slot->view, call->skb, call->base,
 			 call->writable ? luapacket_prepare : NULL, call);
 	lua_pushcfunction(L, luapacket_pcall);
 	lua_pushlightuserdata(L, &ctx);
 	status = lunatik_pcall(L, 1, 0);
-	luadata_clear(p->view);
+	luadata_clear(slot->view);
 	if (call->done)
 		call->done(call->ctx);
 	if (status == LUA_OK)
 		return 0;
-	atomic64_inc(&p->errors);
+	slot->errors++;
 	if (__ratelimit(&p->ratelimit)) {
 		const char *msg = lua_tostring(L, -1);
 
@@ -298,7 +368,6 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 	int offset = 0;
 	int ret;
 
-	atomic64_inc(&p->calls);
 	if (call->start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
 		offset = skb_mac_offset(skb);
 	else if (call->start == LUAPACKET_NETWORK)
@@ -308,7 +377,22 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 		offset = 0;
 	call->base = offset;
 	call->written = false;
-	lunatik_run(p->runtime, luapacket_run, ret, p, call);
+	if (likely(!p->percpu)) {
+		call->slot = &p->one;
+		lunatik_run(p->one.runtime, luapacket_run, ret, p, call);
+	} else {
+		lunatik_object_t *runtime;
+
+		/* The slot of this CPU, which stays ours while bottom halves are off. */
+		local_bh_disable();
+		call->slot = this_cpu_ptr(p->percpu);
+		runtime = smp_load_acquire(&call->slot->runtime);
+		if (likely(runtime))
+			lunatik_run(runtime, luapacket_run, ret, p, call);
+		else
+			ret = -ENXIO;	/* this CPU's state has not loaded the script yet */
+		local_bh_enable();
+	}
 	if (call->written)
 		luapacket_fixcsum(skb);
 	return ret;

@@ -4,8 +4,12 @@
  * targets) call Lua: a callback bound to a non-sleepable runtime, with a
  * data object reused as the view of each packet. Per-packet calls allocate
  * nothing of their own, log Lua errors at a bounded rate and count them.
- * Calls run under the core's budget (lunatik_pcall). (A per-CPU mode
- * belongs here too.)
+ * Calls run under the core's budget (lunatik_pcall).
+ *
+ * Per-CPU runtimes (lunatik.h): the extension is registered once and each
+ * CPU's state binds its own callback in its own slot; a packet calls the
+ * slot of the CPU it runs on, under that state's own lock (no other CPU
+ * takes it), and counts in that slot.
  *
  * Lives in luanetfilter.ko; xtables glue links against it.
  */
@@ -18,14 +22,23 @@
 
 #include "lunatik.h"
 
-struct luapacket {
+/* One state's binding. */
+struct luapacket_slot {
 	lunatik_object_t *runtime;	/* a reference: the runtime lives while we are bound */
 	lunatik_object_t *view;		/* the packet's data object, in the runtime's state */
 	int fnref;			/* the callback, in the runtime's registry */
 	int viewref;			/* keeps the view alive */
+	int cpu;			/* the CPU served, -1 for a plain runtime's slot */
+	int own[3];			/* the binder's refs in this state (luaxtable: par, ...) */
+	void *cur;			/* the binder's, for the call in flight (luaxtable: par's packet) */
+	u64 calls;			/* written under the runtime's lock, on its CPU if per-CPU */
+	u64 errors;			/* Lua errors and unusable results */
+};
+
+struct luapacket {
+	struct luapacket_slot one;	/* a plain runtime's binding */
+	struct luapacket_slot __percpu *percpu;	/* per-CPU runtimes': NULL for a plain one */
 	const char *name;		/* for log lines: "netfilter hook", "xtable dnsblock" */
-	atomic64_t calls;
-	atomic64_t errors;		/* Lua errors and unusable results */
 	struct ratelimit_state ratelimit;
 };
 
@@ -50,6 +63,7 @@ struct luapacket_call {
 	void (*done)(void *ctx);
 	void *ctx;
 	/* luapacket's own, per call. */
+	struct luapacket_slot *slot;	/* the binding called */
 	int base;			/* the view's start, from skb->data */
 	bool written;			/* a write prepared the skb: fix its checksums */
 };
@@ -57,9 +71,26 @@ struct luapacket_call {
 /*
  * Process context, from code running in the runtime's state L (a script's
  * body or a library function it calls): binds the function at ix. Raises
- * if the runtime is sleepable (packet paths run in softirq).
+ * if the runtime is sleepable (packet paths run in softirq). In a per-CPU
+ * runtime's state, binds that CPU's slot (p zeroed before the first).
  */
 void luapacket_bind(lua_State *L, struct luapacket *p, int ix, const char *name);
+
+/* Whether p is bound (the first bind done, no unbind since). */
+static inline bool luapacket_bound(const struct luapacket *p)
+{
+	return p->one.runtime || p->percpu;
+}
+
+/*
+ * The slot of cpu (-1: of a plain runtime's binding), or NULL if no state
+ * is bound there. Process context: for calls outside packets (xtables'
+ * checkentry and destroy run in every bound state).
+ */
+struct luapacket_slot *luapacket_slot(struct luapacket *p, int cpu);
+
+/* Calls and errors, summed over the CPUs. */
+void luapacket_stats(struct luapacket *p, u64 *calls, u64 *errors);
 
 /*
  * Releases what luapacket_bind took. L is the runtime's state when called

@@ -240,9 +240,11 @@ static int luanetfilter_unregister(lua_State *L)
 static int luanetfilter_stats(lua_State *L)
 {
 	struct luanetfilter *nf = lunatik_checkprivate(L, 1, &luanetfilter_class);
+	u64 calls, errors;
 
-	lua_pushinteger(L, (lua_Integer)atomic64_read(&nf->packet.calls));
-	lua_pushinteger(L, (lua_Integer)atomic64_read(&nf->packet.errors));
+	luapacket_stats(&nf->packet, &calls, &errors);
+	lua_pushinteger(L, (lua_Integer)calls);
+	lua_pushinteger(L, (lua_Integer)errors);
 	return 2;
 }
 
@@ -338,6 +340,29 @@ static int luanetfilter_register_ops(struct luanetfilter *nf, const char *devnam
 	return 0;
 }
 
+/*
+ * netfilter.register in the state of a per-CPU runtime after the first:
+ * the first state registered the hook; this CPU's packets call fn (at -1)
+ * in this state. The same options are required.
+ */
+static int luanetfilter_join(lua_State *L, lunatik_object_t *object, lua_Integer pf,
+			     lua_Integer hooknum, lua_Integer priority, lua_Integer mark,
+			     const char *devname)
+{
+	struct luanetfilter *nf = object->private;
+
+	if (!nf || !nf->registered)
+		return luaL_error(L, "netfilter.register: the first CPU's hook is gone");
+	if (nf->ops.pf != pf || nf->ops.hooknum != hooknum || nf->ops.priority != priority ||
+	    nf->mark != mark || !nf->ops.dev != !devname ||
+	    (devname && strcmp(nf->ops.dev->name, devname)))
+		return luaL_error(L, "netfilter.register: per-CPU script: CPU %d registers "
+				  "another hook than the first CPU did", lunatik_cpu(L));
+	luapacket_bind(L, &nf->packet, -1, "netfilter hook");
+	lunatik_pushobject(L, object);
+	return 1;
+}
+
 static int luanetfilter_register(lua_State *L)
 {
 	lunatik_object_t *object;
@@ -381,6 +406,11 @@ static int luanetfilter_register(lua_State *L)
 	if (lua_getfield(L, 1, "hook") != LUA_TFUNCTION)
 		return luaL_error(L, "netfilter.register: 'hook' must be a function");
 
+	/* A per-CPU runtime's state after the first: the hook is there, bind to it. */
+	object = lunatik_shared(L, &luanetfilter_class);
+	if (object)
+		return luanetfilter_join(L, object, pf, hooknum, priority, mark, devname);
+
 	object = lunatik_newobject(L, &luanetfilter_class, sizeof(struct luanetfilter));
 	nf = object->private;
 	nf->anchor = LUA_NOREF;
@@ -395,9 +425,13 @@ static int luanetfilter_register(lua_State *L)
 
 	/* May raise: the object then has nothing registered and is collected. */
 	luapacket_bind(L, &nf->packet, -2, "netfilter hook");
+	/* The group of a per-CPU runtime keeps it (and so the hook) until all its states close. */
+	lunatik_share(L, object);
 	/* Anchor before registering: nothing below raises until it is undone. */
-	lua_pushvalue(L, -1);
-	nf->anchor = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (lunatik_cpu(L) < 0) {
+		lua_pushvalue(L, -1);
+		nf->anchor = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
 
 	nf->net = get_net(current->nsproxy->net_ns);
 	if (devname) {
@@ -412,7 +446,8 @@ static int luanetfilter_register(lua_State *L)
 	if (ret) {
 		put_net(nf->net);
 		nf->net = NULL;
-		luaL_unref(L, LUA_REGISTRYINDEX, nf->anchor);
+		if (nf->anchor != LUA_NOREF)
+			luaL_unref(L, LUA_REGISTRYINDEX, nf->anchor);
 		nf->anchor = LUA_NOREF;
 		luapacket_unbind(L, &nf->packet);
 		if (ret == -ENODEV)

@@ -111,9 +111,11 @@ usage: lunatik [load|unload|reload|status|list] [run|spawn|stop <script>]
   reload          reload the Lunatik kernel modules
   status          show which Lunatik kernel modules are loaded
   list            show which runtime environments are running
-  run <script> [true|false]
+  run <script> [true|false|process|softirq] [percpu]
                   run /lib/modules/lua/<script>.lua in a new runtime
-                  environment; false makes it non-sleepable (softirq hooks)
+                  environment; false (or softirq) makes it non-sleepable
+                  (packet hooks); percpu runs it once per CPU, each CPU's
+                  packets calling that CPU's runtime
   spawn <script>  run the function <script> returns in a kernel thread
                   (named after the script) of a new runtime environment
   stop <script>   stop the runtime environment (and thread) of <script>
@@ -138,10 +140,18 @@ check "help with an operand" 2 "" "lunatik: usage: lunatik help" "$lunatik" help
 for v in load unload reload status list; do
 	check "$v with an operand" 2 "" "lunatik: usage: lunatik $v" "$lunatik" "$v" x
 done
-check "run without script" 2 "" "lunatik: usage: lunatik run <script> [true|false]" "$lunatik" run
-check "run with 3 operands" 2 "" "lunatik: usage: lunatik run <script> [true|false]" \
+check "run without script" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" "$lunatik" run
+check "run with a bad third operand" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" \
 	"$lunatik" run a true x
-check "run with a bad sleep flag" 2 "" "lunatik: usage: lunatik run <script> [true|false]" \
+check "run with 4 operands" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" \
+	"$lunatik" run a true percpu x
+check "run with two kinds" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" \
+	"$lunatik" run a softirq false
+check "run with percpu twice" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" \
+	"$lunatik" run a percpu percpu
+check "run hardirq" 2 "" "lunatik: hardirq runtimes are not supported: use softirq
+lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" "$lunatik" run a hardirq
+check "run with a bad sleep flag" 2 "" "lunatik: usage: lunatik run <script> [true|false|process|softirq] [percpu]" \
 	"$lunatik" run a maybe
 check "stop without script" 2 "" "lunatik: usage: lunatik stop <script>" "$lunatik" stop
 check "spawn without script" 2 "" "lunatik: usage: lunatik spawn <script>" "$lunatik" spawn
@@ -161,6 +171,12 @@ check "run" 0 "" "" "$lunatik" run examples/shared
 check_log "run chunk" "$log" 'return require("lunatik.runner").run("examples/shared", true)'
 check "run strips .lua" 0 "" "" "$lunatik" run a-b_c.d/E9.lua false
 check_log "run false chunk" "$log" 'return require("lunatik.runner").run("a-b_c.d/E9", false)'
+check "run softirq percpu" 0 "" "" "$lunatik" run x softirq percpu
+check_log "run softirq percpu chunk" "$log" 'return require("lunatik.runner").run("x", false, true)'
+check "run percpu false" 0 "" "" "$lunatik" run x percpu false
+check_log "run percpu false chunk" "$log" 'return require("lunatik.runner").run("x", false, true)'
+check "run process" 0 "" "" "$lunatik" run x process
+check_log "run process chunk" "$log" 'return require("lunatik.runner").run("x", true)'
 check "run 200 characters" 0 "" "" "$lunatik" run "${long:1}" true
 check_log "run 200 characters chunk" "$log" "return require(\"lunatik.runner\").run(\"${long:1}\", true)"
 check "run .lua.lua" 0 "" "" "$lunatik" run x.lua.lua

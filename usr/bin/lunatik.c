@@ -50,9 +50,11 @@ static const char usage[] =
 	"  reload          reload the Lunatik kernel modules\n"
 	"  status          show which Lunatik kernel modules are loaded\n"
 	"  list            show which runtime environments are running\n"
-	"  run <script> [true|false]\n"
+	"  run <script> [true|false|process|softirq] [percpu]\n"
 	"                  run /lib/modules/lua/<script>.lua in a new runtime\n"
-	"                  environment; false makes it non-sleepable (softirq hooks)\n"
+	"                  environment; false (or softirq) makes it non-sleepable\n"
+	"                  (packet hooks); percpu runs it once per CPU, each CPU's\n"
+	"                  packets calling that CPU's runtime\n"
 	"  spawn <script>  run the function <script> returns in a kernel thread\n"
 	"                  (named after the script) of a new runtime environment\n"
 	"  stop <script>   stop the runtime environment (and thread) of <script>\n"
@@ -566,18 +568,35 @@ static int cmd_list(char **argv)
 	return call("return " RUNNER ".list()", true);
 }
 
+/*
+ * run <script> [KIND] [percpu], KIND true|false as ours or Lunatik's
+ * context names (process, softirq), in either order as Lunatik takes them.
+ */
 static int cmd_run(char **argv)
 {
 	char quoted[QUOTED_MAX], chunk[CHUNK_SIZE];
-	const char *sleep = argv[1] ? argv[1] : "true";
+	const char *sleep = NULL;
+	bool percpu = false;
+	int i;
 
-	if (strcmp(sleep, "true") && strcmp(sleep, "false")) {
-		msg("usage: lunatik run <script> [true|false]");
-		return EXIT_USAGE;
+	for (i = 1; argv[i]; i++) {
+		if (!strcmp(argv[i], "percpu") && !percpu) {
+			percpu = true;
+		} else if (!sleep && (!strcmp(argv[i], "true") || !strcmp(argv[i], "process"))) {
+			sleep = "true";
+		} else if (!sleep && (!strcmp(argv[i], "false") || !strcmp(argv[i], "softirq"))) {
+			sleep = "false";
+		} else {
+			if (!strcmp(argv[i], "hardirq"))
+				msg("hardirq runtimes are not supported: use softirq");
+			msg("usage: lunatik run <script> [true|false|process|softirq] [percpu]");
+			return EXIT_USAGE;
+		}
 	}
 	if (!script_name(argv[0], quoted))
 		return EXIT_USAGE;
-	snprintf(chunk, sizeof(chunk), "return " RUNNER ".run(%s, %s)", quoted, sleep);
+	snprintf(chunk, sizeof(chunk), "return " RUNNER ".run(%s, %s%s)", quoted,
+		 sleep ? sleep : "true", percpu ? ", true" : "");
 	return call(chunk, false);
 }
 
@@ -612,7 +631,7 @@ static const struct verb {
 	{ "reload",	"",				0, 0, cmd_reload },
 	{ "status",	"",				0, 0, cmd_status },
 	{ "list",	"",				0, 0, cmd_list },
-	{ "run",	" <script> [true|false]",	1, 2, cmd_run },
+	{ "run",	" <script> [true|false|process|softirq] [percpu]",	1, 3, cmd_run },
 	{ "spawn",	" <script>",			1, 1, cmd_spawn },
 	{ "stop",	" <script>",			1, 1, cmd_stop },
 	{ "help",	"",				0, 0, cmd_help },

@@ -6,19 +6,28 @@
 local lunatik = require("lunatik")
 
 local runner = {}
-local runtimes = {}
+local runtimes = {}	-- a runtime, or for a per-CPU script the table {[cpu] = runtime}
 local threads = {}	-- of the scripts that spawn started
 
-function runner.run(script, sleep)
+-- sleep: true or false, or Lunatik's context names "process" and "softirq".
+-- percpu: one runtime per possible CPU, each running the script (lunatik.percpu).
+function runner.run(script, sleep, percpu)
 	if runtimes[script] then
 		error(script .. " is already running", 2)
 	end
-	runtimes[script] = lunatik.runtime(script, sleep)
+	if percpu then
+		runtimes[script] = lunatik.percpu(script, sleep)
+	else
+		runtimes[script] = lunatik.runtime(script, sleep)
+	end
 end
 
 -- Runs the function the script returns in a kernel thread named after the
 -- script's file (ps shows at most 15 characters of it).
-function runner.spawn(script)
+function runner.spawn(script, sleep, percpu)
+	if percpu then
+		error("spawn does not support per-CPU scripts", 2)
+	end
 	if runtimes[script] then
 		error(script .. " is already running", 2)
 	end
@@ -46,7 +55,13 @@ function runner.stop(script)
 	if thrd then
 		thrd:stop()
 	end
-	runtime:stop()
+	if getmetatable(runtime) then
+		runtime:stop()
+	else	-- per-CPU: every CPU's runtime
+		for _, rt in pairs(runtime) do
+			rt:stop()
+		end
+	end
 end
 
 function runner.list()

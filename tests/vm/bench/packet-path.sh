@@ -24,6 +24,8 @@ LUA_DIR=/lib/modules/lua
 RXCPU=$(($(nproc) > 1 ? 1 : 0))
 XTDIR=$(pkg-config --variable=xtlibdir xtables)
 CASES=(a b c d e f g h i)
+CASES+=(p)	# the per-CPU runtime (TITLE[p], case_on/case_off p)
+[ -z "${ONLY:-}" ] || read -ra CASES <<<"$ONLY"	# tests/vm/bench/run --cases
 declare -A TITLE=(
 	[a]="no rule or hook"
 	[b]="empty native hook (nfnull.ko)"
@@ -35,6 +37,7 @@ declare -A TITLE=(
 	# XDP (generic) on the receiver's veth: one program, one call a packet
 	[h]="XDP program, PASS (no kfunc call)"
 	[i]="XDP program, Lua callback PASS"
+	[p]="Lua netfilter hook per-CPU, ACCEPT"
 )
 declare -A PPS=() GOT=()
 problems=()
@@ -112,6 +115,7 @@ case_on() {
 		insmod ./nfnull.ko hooks="$CALLS"
 		nfnull_before=$(cat /sys/module/nfnull/parameters/calls) ;;
 	c) in_ns lunatik run bench/luahook false ;;
+	p) in_ns lunatik run bench/luahook softirq percpu ;;
 	d)
 		lunatik run bench/luabench false
 		rules iptables-legacy luabench ;;
@@ -138,7 +142,7 @@ case_off() {
 		[ "$n" -ge $((got * CALLS)) ] ||
 			problem "($x) round $r: nfnull's $CALLS hooks saw $n packets, the receiver $got"
 		rmmod nfnull ;;
-	c)
+	c | p)
 		lunatik list | grep -qx 'bench/luahook' || problem "($x) round $r: the hook's script is not running"
 		lunatik stop bench/luahook ;;
 	h) in_ns ip link set dev bench1 xdpgeneric off ;;
@@ -245,11 +249,73 @@ per() { awk -v p="${US[$1]}" -v q="${US[$2]}" 'BEGIN { if (q > 0) printf "%.2f",
 # XDP: one call a packet, against the same program without it
 xdpcall=$(awk -v i="${MED[i]}" -v h="${MED[h]}" 'BEGIN { if (i > 0 && h > 0) printf "%.2f", 1e6 / i - 1e6 / h; else print "-" }')
 echo "XDP: one Lua callback a packet, (i) - (h) = +$xdpcall us a call"
-echo "per call: (c)/(b) = $(per c b)   (d)/(g) = $(per d g)   (d)/(c) = $(per d c)   (e)/(c) = $(per e c)"
+[ -n "${ONLY:-}" ] ||
+	echo "per call: (c)/(b) = $(per c b)   (d)/(g) = $(per d g)   (d)/(c) = $(per d c)   (e)/(c) = $(per e c)"
+[ -z "${US[p]:-}" ] || [ -z "${US[c]:-}" ] || echo "per call: (p)/(c) = $(per p c) (per-CPU runtime against the locked one, one CPU sending)"
 [ "$CLOCK" != icount ] || echo "icount: +us are thousands of instructions (+us/call 1.00 = 1000 instructions a call)"
 echo "BENCH kernel=$(uname -r) packets=$PACKETS rounds=$ROUNDS" \
 	"$(for x in "${CASES[@]}"; do printf '%s=%s ' $x "${MED[$x]}"; done)"
 echo "rates per round (pps): $(for x in "${CASES[@]}"; do printf '%s=[%s] ' $x "${PPS[$x]% }"; done)"
+
+# Per-CPU against locked, 2 CPUs sending at once (--wallclock on 2 vCPUs):
+# CALLS Lua hooks at LOCAL_IN, each packet's hooks run in its sender's
+# softirq, so with one runtime both CPUs take its lock CALLS times a
+# packet, and with per-CPU runtimes each CPU calls its own state. The rate
+# is both senders' packets over the time until the slower one is done; a
+# receiver drains the socket on whatever CPU is free (it is not counted).
+# Modes alternate within a round; the ratio per-CPU/locked is per round.
+if [ "$CLOCK" != icount ] && [ "$(nproc)" -ge 2 ]; then
+	declare -A PAR=()
+	ratios=()
+	par_measure() {
+		local out0=/tmp/bench-tx0.out out1=/tmp/bench-tx1.out rx tx0
+		in_ns ./udpblast recv $PORT $((2 * PACKETS)) 1000 >/dev/null &
+		rx=$!
+		sleep 0.2
+		./udpblast -c 0 send $ADDR $PORT "$PACKETS" $SIZE >$out0 &
+		tx0=$!
+		./udpblast -c 1 send $ADDR $PORT "$PACKETS" $SIZE >$out1
+		wait $tx0
+		kill $rx 2>/dev/null || true
+		wait $rx 2>/dev/null || true
+		# both senders' packets over the longer of their two times
+		pps=$(cat $out0 $out1 | sed -n 's/^sent=\([0-9]*\) usecs=\([0-9]*\) .*/\1 \2/p' |
+			awk '{ n += $1; if ($2 > t) t = $2 } END { if (t > 0) printf "%d", n * 1e6 / t; else print 0 }')
+	}
+	echo
+	echo "2 CPUs sending at once, $CALLS Lua hooks: locked runtime against per-CPU runtimes"
+	for r in $(seq 1 "$ROUNDS"); do
+		for m in locked percpu; do
+			ns_up
+			if [ $m = locked ]; then
+				in_ns lunatik run bench/luahook false
+			else
+				in_ns lunatik run bench/luahook softirq percpu
+			fi
+			par_measure
+			lunatik list | grep -qx 'bench/luahook' || problem "(2 CPUs, $m) round $r: not running"
+			lunatik stop bench/luahook
+			ns_down
+			PAR[$m]+="$pps "
+			[ "$pps" -gt 0 ] || problem "(2 CPUs, $m) round $r: no rate"
+		done
+		set -- ${PAR[locked]}
+		lk=${!#}
+		set -- ${PAR[percpu]}
+		pc=${!#}
+		ratios+=("$(awk -v a="$pc" -v b="$lk" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 0 }')")
+		echo "round $r: locked=$lk percpu=$pc pps, per-CPU/locked=${ratios[-1]}"
+	done
+	stats "${PAR[locked]}"
+	echo "locked, 2 senders:   median $med pps ($min..$max)"
+	stats "${PAR[percpu]}"
+	echo "per-CPU, 2 senders:  median $med pps ($min..$max)"
+	# ratios are decimals: sort them as such
+	mapfile -t rs <<<"$(printf '%s\n' "${ratios[@]}" | sort -g)"
+	n=${#rs[@]}
+	rmed=$(awk -v a="${rs[(n - 1) / 2]}" -v b="${rs[n / 2]}" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+	echo "PERCPU ratio per-CPU/locked over $n rounds: median $rmed (min ${rs[0]}, max ${rs[n - 1]})"
+fi
 
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection'; then
 	problem "the kernel complained"
