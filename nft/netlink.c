@@ -237,6 +237,13 @@ static void explain_expr(const struct msg *m, const char *expr, int err)
 		fprintf(stderr, PROG ": %s: the kernel refused %s: its "
 			"checkentry did not find something it needs (a helper "
 			"module?)\n", m->what, expr);
+	else if (err == EOPNOTSUPP && m->family == NFPROTO_BRIDGE &&
+		 !strncmp(expr, "target ", 7))
+		fprintf(stderr, PROG ": %s: the kernel refused %s: this target "
+			"cannot run in bridge tables (a Lua target: nf_tables "
+			"reads bridge targets as ebtables'; use a match and "
+			"nft's verdicts, the kernel log says more)\n", m->what,
+			expr);
 	else if (err == EINVAL && ext != expr)
 		fprintf(stderr, PROG ": %s: the kernel refused %s: invalid "
 			"arguments, or a protocol, hook or table it does not "
@@ -281,7 +288,12 @@ static void explain(const struct msg *m, int err, uint32_t off,
 			return;
 		}
 	/* no attribute: nf_tables' commit-time validation of the chain */
-	if (m->type == NFT_MSG_NEWRULE && err == EOPNOTSUPP)
+	if (m->type == NFT_MSG_NEWRULE && err == EOPNOTSUPP &&
+	    m->family == NFPROTO_BRIDGE)
+		fprintf(stderr, PROG ": %s: the kernel refused an extension of "
+			"this rule in a bridge table (a Lua target cannot run "
+			"in bridge tables; the kernel log says more)\n", m->what);
+	else if (m->type == NFT_MSG_NEWRULE && err == EOPNOTSUPP)
 		fprintf(stderr, PROG ": %s: the kernel does not allow xtables "
 			"extensions in %s tables\n", m->what, fam(m));
 	else if (m->type == NFT_MSG_NEWRULE && err == EINVAL)

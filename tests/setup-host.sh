@@ -1,7 +1,9 @@
 #!/bin/bash
 # Install the Debian packages the project needs to build and to run its tests
 # (host unit tests and the QEMU bench), then Lua's sources for the kernel
-# build (kernel/lua/fetch.sh --download, with the deb-src entry apt needs).
+# build (kernel/lua/fetch.sh --download, with the deb-src entry apt needs)
+# and iptables' (its iptables-test.py runs our .t files in the VM, see
+# tests/vm/iptables-test-py.sh).
 # Idempotent, and silent when everything is already there. Run as root on
 # Debian 12 (bookworm). This and `make deps` are the only steps that use the
 # network or write /etc.
@@ -15,7 +17,7 @@ build+=(clang llvm libbpf-dev linux-libc-dev bpftool)
 # make deb and its host tests (DKMS, lintian)
 pkg=(debhelper dh-dkms dkms lintian fakeroot bash-completion man-db)
 vm=(qemu-system-x86 busybox-static bash dash iproute2 dnsmasq-base bind9-dnsutils
-	socat netcat-openbsd util-linux kmod bc)
+	socat netcat-openbsd util-linux kmod bc python3-minimal libpython3-stdlib)
 
 # A fresh container has no package lists; nothing below works without them.
 if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
@@ -51,12 +53,15 @@ if ! dpkg -s "${pkgs[@]}" >/dev/null 2>&1; then
 	install || { apt-get update -qq && install; }
 fi
 
-# Lua's sources: `apt-get source` needs a deb-src entry; mirror the binary ones.
+# Lua's and iptables' sources: `apt-get source` needs a deb-src entry;
+# mirror the binary ones.
 fetch=$(dirname "$0")/../kernel/lua/fetch.sh
-"$fetch" --check-download 2>/dev/null && exit 0
+iptsrc=$(dirname "$0")/vm/iptables-test-py.sh
+"$fetch" --check-download 2>/dev/null && "$iptsrc" --check-download 2>/dev/null && exit 0
 if ! apt-get source --print-uris lua5.4 2>/dev/null | grep -q orig.tar; then
 	list=/etc/apt/sources.list.d/lunatik-src.sources
 	sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$list"
 	apt-get update -qq
 fi
 "$fetch" --download
+"$iptsrc" --download

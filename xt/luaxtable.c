@@ -407,10 +407,15 @@ static void luaxtable_targetresult(lua_State *L, void *ctx)
 		call->verdict = XT_RETURN;
 	} else if (v >= 0 && v <= U32_MAX) {
 		switch ((u32)v & NF_VERDICT_MASK) {
-		case NF_DROP:
-		case NF_ACCEPT:
 		case NF_QUEUE:
 		case NF_REPEAT:
+			/* legacy ebtables would take it for the offset of a chain to jump to */
+			if (xt_family(call->par) == NFPROTO_BRIDGE && !luaxtable_rule(call->info)->nft)
+				luaL_error(L, "target returned verdict %d, which ebtables cannot take",
+					   (int)v);
+			fallthrough;
+		case NF_DROP:
+		case NF_ACCEPT:
 			call->verdict = (u32)v;
 			return;
 		}
@@ -800,6 +805,17 @@ static int luaxtable_tgcheck(const struct xt_tgchk_param *par)
 {
 	struct luaxtable *ext = container_of(par->target, struct luaxtable, xt.target);
 
+	/*
+	 * nf_tables reads a bridge target's result as an ebtables verdict,
+	 * which luaxtable_ebtverdict() gives it, but its bridge chains then
+	 * refuse such rules at validation (ENOENT, seen on Debian's 6.1): say
+	 * so here, once, rather than leave a rule no packet reaches.
+	 */
+	if (par->family == NFPROTO_BRIDGE && par->nft_compat) {
+		pr_info_ratelimited("%s: refused: Lua targets cannot run in nftables bridge tables (use a Lua match and nft's verdicts)\n",
+				    luaxtable_name(ext));
+		return -EOPNOTSUPP;
+	}
 	return luaxtable_checkrule(ext, par->targinfo, par->net, par->nft_compat);
 }
 

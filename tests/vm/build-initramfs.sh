@@ -63,6 +63,26 @@ for t in ebtables ebtables-nft arptables arptables-nft; do
 	ln -s xtables-nft-multi "$root/usr/sbin/$t"
 done
 
+# python3 for iptables' own iptables-test.py (test 67): Debian's minimal
+# interpreter and library with their compiled modules, and the two modules of
+# the full library the runner needs (argparse imports gettext; its re-exec in
+# a network namespace, shutil).
+py=$(readlink /usr/bin/python3) # python3.11
+tag=cpython-${py#python}
+tag=${tag/./}                     # cpython-311
+copy_py() {	# copy_py FILE: and its compiled module, if the host has it
+	local pyc=$(dirname "$1")/__pycache__/$(basename "$1" .py).$tag.pyc
+	mkdir -p "$root$(dirname "$1")"
+	cp -a "$1" "$root$1"
+	[ "${1%.py}" = "$1" ] || [ ! -f "$pyc" ] || { mkdir -p "$root${pyc%/*}"; cp -a "$pyc" "$root$pyc"; }
+}
+copy_with_libs "$root" /usr/bin/python3
+dpkg -L "$py-minimal" "lib$py-minimal" | grep -v '^/usr/share/' | while read -r f; do
+	[ ! -f "$f" ] || [ -L "$f" ] || copy_py "$f"
+done
+for m in gettext shutil; do copy_py "/usr/lib/$py/$m.py"; done
+add_libs "$root" "$root/usr/lib/$py"/lib-dynload/*.so
+
 # xtables plugins (and what they link)
 xt=/usr/lib/x86_64-linux-gnu/xtables
 mkdir -p "$root$xt"

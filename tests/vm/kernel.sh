@@ -137,7 +137,7 @@ key=$({
 	cat "$VM_DIR/build-initramfs.sh" "$VM_DIR/init" "$VM_DIR/lib.sh"
 	dpkg-query -W busybox-static bash dash iptables nftables iproute2 kmod lua5.4 \
 		bind9-dnsutils dnsmasq-base socat netcat-openbsd util-linux coreutils libc6 \
-		make pkgconf
+		make pkgconf python3-minimal "lib$(readlink /usr/bin/python3)-stdlib"
 } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$kc/base.key" 2>/dev/null)" != "$key" ] || [ ! -f "$kc/base.cpio" ]; then
 	say "building base initramfs for $kver"
