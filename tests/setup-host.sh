@@ -13,7 +13,7 @@ build=(gcc make kmod dpkg-dev pkg-config m4 lua5.4 liblua5.4-dev libxtables-dev
 # make deb and its host tests (DKMS, lintian)
 pkg=(debhelper dh-dkms dkms lintian fakeroot bash-completion man-db)
 vm=(qemu-system-x86 busybox-static bash dash iproute2 dnsmasq-base bind9-dnsutils
-	socat netcat-openbsd util-linux kmod bc)
+	socat netcat-openbsd util-linux kmod bc gnuplot-nox)
 
 # A fresh container has no package lists; nothing below works without them.
 if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
