@@ -175,33 +175,18 @@ static void luaxtable_pushdecoded(lua_State *L, const struct luaxtable_info *inf
  * earlier binding (the script was restarted) decodes them again, once:
  * argsref is only touched under the runtime's lock.
  */
-static int luaxtable_decodeargs(lua_State *L)
+static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info)
 {
-	struct luaxtable_call *call = lua_touserdata(L, 1);
-	struct luaxtable_rule *rule = luaxtable_rule(call->info);
+	struct luaxtable_rule *rule = luaxtable_rule(info);
 
-	luaxtable_pushdecoded(L, call->info);
-	lua_pushvalue(L, -1);
-	rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
-	rule->gen = call->ext->gen;
-	return 1;
-}
-
-/*
- * Cannot raise (luapacket calls push outside the protected call): the
- * rare decoding, which allocates, runs in a protected call of its own.
- */
-static bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
-{
-	struct luaxtable_rule *rule = luaxtable_rule(call->info);
-
-	if (unlikely(rule->gen != call->ext->gen)) {
-		lua_pushcfunction(L, luaxtable_decodeargs);
-		lua_pushlightuserdata(L, call);
-		return lunatik_pcall(L, 1, 1) == LUA_OK;
+	if (unlikely(rule->gen != ext->gen)) {
+		luaxtable_pushdecoded(L, info);
+		lua_pushvalue(L, -1);
+		rule->argsref = luaL_ref(L, LUA_REGISTRYINDEX);
+		rule->gen = ext->gen;
+		return;
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rule->argsref);
-	return true;
 }
 
 /*
@@ -350,7 +335,8 @@ static int luaxtable_push(lua_State *L, void *ctx)
 
 	call->ext->cur = call->par;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, call->ext->parref);
-	return luaxtable_pushargs(L, call) ? 2 : -1;
+	luaxtable_pushargs(L, call->ext, call->info);
+	return 2;
 }
 
 /* par shows no packet once the call is over: a script may keep par. */
@@ -361,12 +347,11 @@ static void luaxtable_done(void *ctx)
 	call->ext->cur = NULL;
 }
 
-static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
+static void luaxtable_matchresult(lua_State *L, void *ctx)
 {
 	struct luaxtable_call *call = ctx;
 
 	call->match = lua_toboolean(L, -1);
-	return NULL;
 }
 
 /*
@@ -375,18 +360,15 @@ static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
  * STOLEN would leak the skb (we never consume it) and STOP is deprecated.
  * CONTINUE is XT_CONTINUE (0xffffffff) but -1 from Lua is accepted too.
  */
-static const char *luaxtable_targetresult(lua_State *L, void *ctx, char *why)
+static void luaxtable_targetresult(lua_State *L, void *ctx)
 {
 	struct luaxtable_call *call = ctx;
 	lua_Integer v;
 	int isnum;
 
 	v = lua_tointegerx(L, -1, &isnum);
-	if (!isnum) {
-		snprintf(why, LUAPACKET_WHYMAX, "target returned %s, not a netfilter.action",
-			 luaL_typename(L, -1));
-		return why;
-	}
+	if (!isnum)
+		luaL_error(L, "target returned %s, not a netfilter.action", luaL_typename(L, -1));
 	if (v == XT_CONTINUE || v == -1) {
 		call->verdict = XT_CONTINUE;
 	} else if (v == XT_RETURN) {
@@ -398,17 +380,12 @@ static const char *luaxtable_targetresult(lua_State *L, void *ctx, char *why)
 		case NF_QUEUE:
 		case NF_REPEAT:
 			call->verdict = (u32)v;
-			return NULL;
+			return;
 		}
-		snprintf(why, LUAPACKET_WHYMAX,
-			 "target returned verdict %d, which a target cannot give", (int)v);
-		return why;
+		luaL_error(L, "target returned verdict %d, which a target cannot give", (int)v);
 	} else {
-		snprintf(why, LUAPACKET_WHYMAX, "target returned %d, not a netfilter.action",
-			 (int)v);
-		return why;
+		luaL_error(L, "target returned %d, not a netfilter.action", (int)v);
 	}
-	return NULL;
 }
 
 static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *par)

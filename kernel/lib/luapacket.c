@@ -70,6 +70,11 @@ void luapacket_unbind(lua_State *L, struct luapacket *p)
 }
 EXPORT_SYMBOL_GPL(luapacket_unbind);
 
+struct luapacket_ctx {
+	struct luapacket *p;
+	struct luapacket_call *call;
+};
+
 /*
  * Before a write reaches beyond what is writable (luadata_prepare_t): the
  * first one of a call settles the device's checksum state, since the
@@ -246,53 +251,45 @@ static void luapacket_fixcsum(struct sk_buff *skb)
 		luapacket_fixipv6(skb, noff);
 }
 
-/* Lua raised, or the results were unusable: counted, and logged at a bounded rate. */
-static int luapacket_fail(struct luapacket *p, const char *why)
+/* Protected: callback(view, ...) and its results. */
+static int luapacket_pcall(lua_State *L)
 {
-	atomic64_inc(&p->errors);
-	if (__ratelimit(&p->ratelimit))
-		pr_notice("%s: %s\n", p->name, why);
-	return -ECANCELED;
+	struct luapacket_ctx *ctx = lua_touserdata(L, 1);
+	struct luapacket_call *call = ctx->call;
+	int nargs = 1;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->p->fnref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->p->viewref);
+	if (call->push)
+		nargs += call->push(L, call->ctx);
+	lua_call(L, nargs, call->nresults);
+	if (call->result)
+		call->result(L, call->ctx);
+	return 0;
 }
 
-/*
- * The callback is called directly in a protected call (no C function
- * around it): its arguments are pushed before, its results read after,
- * by code that cannot raise (lua_checkstack makes room without raising).
- */
 static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call)
 {
-	const char *why = NULL;
-	char buf[LUAPACKET_WHYMAX];
-	int nargs = 1;
+	struct luapacket_ctx ctx = { .p = p, .call = call };
+	int status;
 
 	luadata_resetskb(p->view, call->skb, call->base,
 			 call->writable ? luapacket_prepare : NULL, call);
-	if (unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
-		luadata_clear(p->view);
-		return luapacket_fail(p, "no room on the Lua stack");
-	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, p->fnref);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, p->viewref);
-	if (call->push) {
-		int n = call->push(L, call->ctx);
-
-		if (unlikely(n < 0))
-			why = "cannot pass the arguments";
-		nargs += n;
-	}
-	if (likely(!why)) {
-		if (unlikely(lunatik_pcall(L, nargs, call->nresults) != LUA_OK))
-			/* A number would be converted, which allocates: only strings. */
-			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
-			      "error object is not a string";
-		else if (call->result)
-			why = call->result(L, call->ctx, buf);
-	}
+	lua_pushcfunction(L, luapacket_pcall);
+	lua_pushlightuserdata(L, &ctx);
+	status = lunatik_pcall(L, 1, 0);
 	luadata_clear(p->view);
 	if (call->done)
 		call->done(call->ctx);
-	return likely(!why) ? 0 : luapacket_fail(p, why);
+	if (status == LUA_OK)
+		return 0;
+	atomic64_inc(&p->errors);
+	if (__ratelimit(&p->ratelimit)) {
+		const char *msg = lua_tostring(L, -1);
+
+		pr_notice("%s: %s\n", p->name, msg ? msg : "error object is not a string");
+	}
+	return -ECANCELED;
 }
 
 int luapacket_call(struct luapacket *p, struct luapacket_call *call)
