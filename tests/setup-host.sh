@@ -17,7 +17,8 @@ build+=(clang llvm libbpf-dev linux-libc-dev bpftool)
 # make deb and its host tests (DKMS, lintian)
 pkg=(debhelper dh-dkms dkms lintian fakeroot bash-completion man-db)
 vm=(qemu-system-x86 busybox-static bash dash iproute2 dnsmasq-base bind9-dnsutils
-	socat netcat-openbsd util-linux kmod bc python3-minimal libpython3-stdlib)
+	socat netcat-openbsd util-linux kmod bc python3-minimal libpython3-stdlib
+	gnuplot-nox)
 
 # A fresh container has no package lists; nothing below works without them.
 if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then

@@ -13,6 +13,12 @@
 -- gives nil plus a reason, never a Lua error. Multi-byte fields are read in
 -- network byte order. Nothing here allocates a table per packet; names are
 -- the only strings made.
+--
+-- Cost: every data method call is a call into C, which is most of what a
+-- packet costs here; so headers are read 8 bytes at a time (getint64, in
+-- the host's byte order, taken apart below), a name in one call
+-- (data:getname, when the data object has it) and domain sets are C sets
+-- (require("set"), when there is one) looked up once per name.
 
 local dns = {}
 
@@ -28,6 +34,20 @@ local MAXLABEL = 63
 local function min(a, b)
 	return a < b and a or b
 end
+
+-- The data getters read in the host's byte order: where byte k of a 4 or
+-- 8-byte read lands. R8[k] shifts byte k of an int64 down to bits 0..7.
+local LITTLE = string.pack("=I2", 1):byte() == 1
+local function at8(k) return LITTLE and 8 * k or 56 - 8 * k end
+local function at4(k) return LITTLE and 8 * k or 24 - 8 * k end
+local B0, B1, B2, B3, B4, B5, B6, B7 = at8(0), at8(1), at8(2), at8(3), at8(4), at8(5), at8(6), at8(7)
+local W0, W1, W2, W3 = at4(0), at4(1), at4(2), at4(3)
+
+-- The C set library, when the kernel has it (a host test has not).
+local cset = (function ()
+	local ok, set = pcall(require, "set")
+	return ok and type(set) == "table" and set or nil
+end)()
 
 -- 16 and 32-bit fields in network order; nil when [off, off + n) is not below limit.
 function dns.u16(data, off, limit)
@@ -77,27 +97,26 @@ Returns version (4 or 6), protocol, transport offset, end of the IP packet
 ]]
 function dns.ip(data, off)
 	local limit = #data
-	if off < 0 or off >= limit then
-		return nil
+	if off < 0 or off + 20 > limit then
+		return nil	-- shorter than any IP header
 	end
-	local version = data:getbyte(off) >> 4
+	local w = data:getint64(off)
+	local first = w >> B0 & 0xff
+	local version = first >> 4
 	if version == 4 then
-		if off + 20 > limit then
-			return nil
-		end
-		local ihl = (data:getbyte(off) & 0x0f) * 4
-		local total = u16(data, off + 2, limit)
-		local frag = u16(data, off + 6, limit)
-		if ihl < 20 or frag & 0x1fff ~= 0 or total < ihl then
+		local ihl = (first & 0x0f) * 4
+		local total = (w >> B2 & 0xff) << 8 | w >> B3 & 0xff
+		local frag = (w >> B6 & 0x1f) << 8 | w >> B7 & 0xff
+		if ihl < 20 or frag ~= 0 or total < ihl then
 			return nil	-- a later fragment has no transport header
 		end
-		return 4, data:getbyte(off + 9), off + ihl, min(limit, off + total)
+		return 4, data:getint64(off + 8) >> B1 & 0xff, off + ihl, min(limit, off + total)
 	elseif version == 6 then
 		if off + 40 > limit then
 			return nil
 		end
-		local iplimit = min(limit, off + 40 + u16(data, off + 4, limit))
-		local proto, thoff = data:getbyte(off + 6), off + 40
+		local iplimit = min(limit, off + 40 + ((w >> B4 & 0xff) << 8 | w >> B5 & 0xff))
+		local proto, thoff = w >> B6 & 0xff, off + 40
 		-- A bounded walk: each header is at least 8 bytes, so a few suffice.
 		for _ = 1, 8 do
 			if not IPV6_EXT[proto] then
@@ -122,14 +141,20 @@ Returns the offset of the DNS header and the end of the message (bounded by
 limit); nil otherwise, and for TCP segments without a whole length prefix.
 ]]
 function dns.message(data, proto, thoff, limit, port, dir)
-	local portoff = dir == "src" and thoff or thoff + 2
 	if proto == IPPROTO_UDP then
-		local len = u16(data, thoff + 4, limit)
-		if not len or len < 8 or u16(data, portoff, limit) ~= port then
+		if thoff < 0 or thoff + 8 > limit then
+			return nil
+		end
+		local u = data:getint64(thoff)
+		local p = dir == "src" and ((u >> B0 & 0xff) << 8 | u >> B1 & 0xff) or
+			((u >> B2 & 0xff) << 8 | u >> B3 & 0xff)
+		local len = (u >> B4 & 0xff) << 8 | u >> B5 & 0xff
+		if len < 8 or p ~= port then
 			return nil
 		end
 		return thoff + 8, min(limit, thoff + len)
 	elseif proto == IPPROTO_TCP then
+		local portoff = dir == "src" and thoff or thoff + 2
 		if thoff + 20 > limit or u16(data, portoff, limit) ~= port then
 			return nil
 		end
@@ -144,45 +169,49 @@ function dns.message(data, proto, thoff, limit, port, dir)
 end
 
 --[[
-maybedns(data, off, dir, port): false when the packet at off certainly
-carries no DNS message for port, from as few reads as can tell: the port
-where the transport header is when no IPv6 extension header is in the
-way. Most packets are not DNS, and this is all they cost dns.locate.
-]]
-local function maybedns(data, off, dir, port)
-	local limit = #data
-	if off < 0 or off >= limit then
-		return false
-	end
-	local first = data:getbyte(off)
-	local thoff
-	if first >> 4 == 4 then
-		thoff = off + (first & 0x0f) * 4
-	elseif first >> 4 == 6 then
-		if off + 40 > limit then
-			return false
-		end
-		local proto = data:getbyte(off + 6)
-		if proto ~= IPPROTO_UDP and proto ~= IPPROTO_TCP then
-			return IPV6_EXT[proto] == true	-- dns.ip walks those
-		end
-		thoff = off + 40
-	else
-		return false
-	end
-	local portoff = dir == "src" and thoff or thoff + 2
-	return portoff + 2 <= limit and data:getbyte(portoff + 1) == port & 0xff and
-		data:getbyte(portoff) == port >> 8
-end
-
---[[
 dns.locate(data, off, dir [, port]): dns.ip then dns.message.
 Returns msg, msglimit, version, proto, thoff; nil when the packet carries no DNS.
 ]]
 function dns.locate(data, off, dir, port)
 	port = port or dns.PORT
-	if not maybedns(data, off, dir, port) then
+	local limit = #data
+	if off < 0 or off + 20 > limit then
 		return nil
+	end
+	local w = data:getint64(off)
+	local first = w >> B0 & 0xff
+	if first >> 4 == 4 then
+		-- IPv4, most packets: the port first, so that other traffic
+		-- costs two reads; then the rest of the header.
+		local ihl = (first & 0x0f) * 4
+		local thoff = off + ihl
+		if ihl < 20 or thoff + 8 > limit then
+			return nil
+		end
+		local u = data:getint64(thoff)
+		local p = dir == "src" and ((u >> B0 & 0xff) << 8 | u >> B1 & 0xff) or
+			((u >> B2 & 0xff) << 8 | u >> B3 & 0xff)
+		if p ~= port then
+			return nil
+		end
+		local total = (w >> B2 & 0xff) << 8 | w >> B3 & 0xff
+		if w >> B6 & 0x1f ~= 0 or w >> B7 & 0xff ~= 0 or total < ihl then
+			return nil	-- a later fragment: those were no ports
+		end
+		local proto = data:getint64(off + 8) >> B1 & 0xff
+		local iplimit = min(limit, off + total)
+		if proto == IPPROTO_UDP then
+			local len = (u >> B4 & 0xff) << 8 | u >> B5 & 0xff
+			if len < 8 or thoff + 8 > iplimit then
+				return nil
+			end
+			return thoff + 8, min(iplimit, thoff + len), 4, proto, thoff
+		end
+		local msg, msglimit = dns.message(data, proto, thoff, iplimit, port, dir)
+		if not msg then
+			return nil
+		end
+		return msg, msglimit, 4, proto, thoff
 	end
 	local version, proto, thoff, iplimit = dns.ip(data, off)
 	if not version then
@@ -208,6 +237,10 @@ Returns the name in lower case, dotted, without the final dot ("" for the
 root), and the offset just after the name where it sits; nil, reason if malformed.
 ]]
 function dns.name(data, msg, off, limit)
+	local getname = data.getname
+	if getname then	-- the kernel's data objects: the same, in one call
+		return getname(data, off, limit, msg)
+	end
 	local n, total, after = 0, 0, nil
 	local pos, floor = off, off
 	while true do
@@ -289,11 +322,13 @@ dns.header(data, msg, limit): id, flags, qdcount, ancount, nscount, arcount;
 nil (alone) when the 12-byte header does not fit. dns.isresponse(flags) tells QR.
 ]]
 function dns.header(data, msg, limit)
-	if msg + 12 > limit then
+	if msg < 0 or msg + 12 > limit then
 		return nil
 	end
-	return u16(data, msg, limit), u16(data, msg + 2, limit), u16(data, msg + 4, limit),
-		u16(data, msg + 6, limit), u16(data, msg + 8, limit), u16(data, msg + 10, limit)
+	local w, t = data:getint64(msg), data:getuint32(msg + 8)
+	return (w >> B0 & 0xff) << 8 | w >> B1 & 0xff, (w >> B2 & 0xff) << 8 | w >> B3 & 0xff,
+		(w >> B4 & 0xff) << 8 | w >> B5 & 0xff, (w >> B6 & 0xff) << 8 | w >> B7 & 0xff,
+		(t >> W0 & 0xff) << 8 | t >> W1 & 0xff, (t >> W2 & 0xff) << 8 | t >> W3 & 0xff
 end
 
 function dns.isresponse(flags)
@@ -305,10 +340,11 @@ dns.question(data, msg, limit): the first question: name, qtype, qclass and
 the offset after it; nil, reason when there is none or it is malformed.
 ]]
 function dns.question(data, msg, limit)
-	local _, _, qdcount = dns.header(data, msg, limit)
-	if not qdcount then
+	if msg < 0 or msg + 12 > limit then
 		return nil, "header truncated"
-	elseif qdcount == 0 then
+	end
+	-- qdcount: tested for zero, in whatever byte order
+	if data:getint64(msg) >> (LITTLE and 32 or 16) & 0xffff == 0 then
 		return nil, "no question"
 	end
 	local name, off = dns.name(data, msg, msg + 12, limit)
@@ -318,20 +354,53 @@ function dns.question(data, msg, limit)
 	if off + 4 > limit then
 		return nil, "question truncated"
 	end
-	return name, u16(data, off, limit), u16(data, off + 2, limit), off + 4
+	local t = data:getuint32(off)
+	return name, (t >> W0 & 0xff) << 8 | t >> W1 & 0xff, (t >> W2 & 0xff) << 8 | t >> W3 & 0xff, off + 4
+end
+
+--[[
+dns.qname(data, msg, limit): the first question's name alone (what a blocker
+needs: one read less than dns.question); nil, reason as dns.question.
+]]
+function dns.qname(data, msg, limit)
+	if msg < 0 or msg + 12 > limit then
+		return nil, "header truncated"
+	end
+	if data:getint64(msg) >> (LITTLE and 32 or 16) & 0xffff == 0 then
+		return nil, "no question"
+	end
+	local name, off = dns.name(data, msg, msg + 12, limit)
+	if not name then
+		return nil, off
+	end
+	if off + 4 > limit then
+		return nil, "question truncated"
+	end
+	return name
 end
 
 --[[
 dns.domains(list): a set of domains for dns.match, from a list such as
-{"github.com", "GitLab.com."} (lower case, no final dot).
+{"github.com", "GitLab.com."} (any case, a final dot ignored). In the
+kernel a C set (require("set"): set.labeled, case-folded), looked up with
+one call per name; else a Lua table. Either way, the domains are in
+set.names (name -> true).
 ]]
 function dns.domains(list)
-	local set = {}
+	local names = {}
 	for _, d in ipairs(list) do
 		d = string.lower(d):gsub("%.$", "")
 		if d ~= "" then
-			set[d] = true
+			names[d] = true
 		end
+	end
+	local set = {names = names}
+	if cset then
+		local labels = {}
+		for d in pairs(names) do
+			labels[d] = 1
+		end
+		set.c = cset.labeled(labels, true)
 	end
 	return set
 end
@@ -339,12 +408,18 @@ end
 --[[
 dns.match(name, set): the domain of set that name is or is under, matching
 whole labels ("api.github.com" is under "github.com", "notgithub.com" is
-not); nil if none. name comes lower-cased from dns.name.
+not); nil if none. name comes lower-cased from dns.name. With a C set, a
+name under no domain costs one call; the domain is looked up only when
+there is one.
 ]]
 function dns.match(name, set)
+	if set.c and set.c:match(name) == 0 then
+		return nil
+	end
+	local names = set.names
 	local n = name
 	while n do
-		if set[n] then
+		if names[n] then
 			return n
 		end
 		local dot = string.find(n, ".", 1, true)

@@ -17,6 +17,9 @@ local function check(d, off, n)
 end
 function Data:getbyte(off) check(self, off, 1) return self.s:byte(off + 1) end
 function Data:getstring(off, n) check(self, off, n) return self.s:sub(off + 1, off + n) end
+-- Multi-byte getters read in the host's byte order, as the kernel's do.
+function Data:getuint32(off) check(self, off, 4) return (string.unpack("=I4", self.s, off + 1)) end
+function Data:getint64(off) check(self, off, 8) return (string.unpack("=i8", self.s, off + 1)) end
 function Data:setbyte(off, v)
 	check(self, off, 1)
 	self.s = self.s:sub(1, off) .. string.char(v & 0xff) .. self.s:sub(off + 2)
@@ -90,6 +93,8 @@ do
 	expect("qtype", 1, qtype)
 	expect("qclass", 1, qclass)
 	expect("after", #d, after)
+	expect("qname", "a.b.c", dns.qname(d, 0, #d))
+	expect("qname of a cut question", "question truncated", select(2, dns.qname(d, 0, #d - 1)))
 	local dotted = data(be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\10github.com\0" .. be16(1) .. be16(1))
 	expect("a dot inside a label is escaped", "github\\.com", (dns.question(dotted, 0, #dotted)))
 end

@@ -48,7 +48,7 @@ xtable.match{
 		if not msg then
 			return false
 		end
-		local name = dns.question(skb, msg, limit)
+		local name = dns.qname(skb, msg, limit)
 		if not name then
 			return false
 		end

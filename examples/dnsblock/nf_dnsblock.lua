@@ -34,7 +34,7 @@ local function hook(packet)
 	if not msg then
 		return ACCEPT
 	end
-	local name = dns.question(packet, msg, limit)
+	local name = dns.qname(packet, msg, limit)
 	local domain = name and dns.match(name, blocked)
 	if not domain then
 		return ACCEPT

@@ -72,8 +72,26 @@ static void luadata_release(void *private)
 
 static const lunatik_class_t luadata_class;
 
-static struct luadata *luadata_check(lua_State *L)
+/*
+ * The object at 1. Every method is a closure over the class's metatable
+ * (luadata_newclass): one metatable comparison tells a data object, which
+ * is most of the cost of a small method. Anything else (another object, a
+ * class made without our closures) takes lunatik's full check.
+ */
+static inline struct luadata *luadata_check(lua_State *L)
 {
+	if (likely(lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1))) {
+		int same = lua_rawequal(L, -1, lua_upvalueindex(1));
+
+		lua_pop(L, 1);
+		if (likely(same)) {
+			lunatik_object_t *object = *(lunatik_object_t **)lua_touserdata(L, 1);
+
+			/* The metatable can be set on another userdata (debug.setmetatable). */
+			if (likely(object && object->class == &luadata_class && object->private))
+				return object->private;
+		}
+	}
 	return lunatik_checkprivate(L, 1, &luadata_class);
 }
 
@@ -199,6 +217,110 @@ static int luadata_getstring(lua_State *L)
 	return 1;
 }
 
+/* DNS names in wire form (RFC 1035 3.1): labels, then the whole name. */
+#define LUADATA_NAME_LABEL	63
+#define LUADATA_NAME_MAX	255
+
+/*
+ * d:getname(offset [, limit [, origin]]): the DNS name at offset, in wire
+ * form (RFC 1035 4.1.4): labels of at most 63 bytes, 255 bytes in all,
+ * and compression pointers counted from origin (default 0), each pointing
+ * strictly before where the name, or the part reached by the previous
+ * pointer, started (positions decrease: loops end). Nothing at or past
+ * limit (default, and at most, the size) is read. Returns the name in
+ * lower case (ASCII), its labels joined by dots (a dot inside a label
+ * escaped as "\."), "" for the root, and the offset just after the name
+ * where it sits; nil and a reason when it is malformed or truncated.
+ * One call instead of a read per label, for packet scripts.
+ */
+static int luadata_getname(lua_State *L)
+{
+	struct luadata *data = luadata_check(L);
+	lua_Integer pos = luaL_checkinteger(L, 2);
+	lua_Integer limit = luaL_optinteger(L, 3, (lua_Integer)data->size);
+	lua_Integer origin = luaL_optinteger(L, 4, 0);
+	lua_Integer floor = pos, after = -1;
+	unsigned int total = 0;
+	const char *why = NULL;
+	u8 copy[LUADATA_NAME_LABEL];
+	bool first = true;
+	luaL_Buffer b;
+
+	if (limit < 0 || (lua_Unsigned)limit > data->size)
+		limit = (lua_Integer)data->size;
+	luaL_buffinit(L, &b);
+	for (;;) {
+		const u8 *label;
+		unsigned int len, i;
+
+		if (pos < 0 || pos >= limit) {
+			why = "name truncated";
+			break;
+		}
+		len = *luadata_toread(L, data, pos, 1);
+		if (!len) {
+			if (after < 0)
+				after = pos + 1;
+			break;
+		}
+		if ((len & 0xc0) == 0xc0) {
+			lua_Integer target;
+
+			if (pos + 2 > limit) {
+				why = "pointer truncated";
+				break;
+			}
+			target = origin + ((len & 0x3f) << 8 | *luadata_toread(L, data, pos + 1, 1));
+			if (target >= floor) {
+				why = "compression pointer does not point back";
+				break;
+			}
+			if (after < 0)
+				after = pos + 2;
+			pos = floor = target;
+			continue;
+		}
+		if (len > LUADATA_NAME_LABEL) {
+			why = "bad label length";
+			break;
+		}
+		total += len + 1;
+		if (total + 1 > LUADATA_NAME_MAX) {
+			why = "name too long";
+			break;
+		}
+		if (pos + 1 + len > limit) {
+			why = "label truncated";
+			break;
+		}
+		if ((size_t)(pos + 1 + len) <= data->linear) {
+			label = data->ptr + pos + 1;
+		} else {
+			luadata_copy(L, data, pos + 1, len, copy);
+			label = copy;
+		}
+		if (!first)
+			luaL_addchar(&b, '.');
+		first = false;
+		for (i = 0; i < len; i++) {
+			u8 c = label[i];
+
+			if (c == '.')	/* not a separator: keep names unambiguous */
+				luaL_addchar(&b, '\\');
+			luaL_addchar(&b, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+		}
+		pos += 1 + len;
+	}
+	if (why) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	luaL_pushresult(&b);
+	lua_pushinteger(L, after);
+	return 2;
+}
+
 /* d:setstring(offset, s): all of s must fit. */
 static int luadata_setstring(lua_State *L)
 {
@@ -248,6 +370,7 @@ static const luaL_Reg luadata_methods[] = {
 	{"setbyte", luadata_setbyte},
 	{"getstring", luadata_getstring},
 	{"setstring", luadata_setstring},
+	{"getname", luadata_getname},
 	{"getint8", luadata_getint8},
 	{"setint8", luadata_setint8},
 	{"getuint8", luadata_getuint8},
@@ -281,12 +404,35 @@ static const lunatik_class_t luadata_class = {
 	.single = false,
 };
 
+/*
+ * The class in this state, its methods closures over its metatable, which
+ * luadata_check compares. Lua's methods table is the metatable itself.
+ */
+static void luadata_newclass(lua_State *L)
+{
+	const luaL_Reg *m;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luadata_class) == LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	lunatik_newclass(L, &luadata_class);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &luadata_class);
+	for (m = luadata_methods; m->name; m++) {
+		lua_pushvalue(L, -1);
+		lua_pushcclosure(L, m->func, 1);
+		lua_setfield(L, -2, m->name);
+	}
+	lua_pop(L, 1);
+}
+
 /* Pushes a data object of size 0 that owns no memory. */
 static lunatik_object_t *luadata_push(lua_State *L)
 {
 	lunatik_object_t *object;
 
-	lunatik_newclass(L, &luadata_class);
+	luadata_newclass(L);
 	object = lunatik_newobject(L, &luadata_class, 0);
 	/* Until private is set, the userdata's finalizer has nothing to release. */
 	object->private = kzalloc(sizeof(struct luadata), object->gfp);
@@ -399,17 +545,19 @@ static int luaopen_data(lua_State *L)
 {
 	const luaL_Reg *m;
 
-	lunatik_newclass(L, &luadata_class);
+	luadata_newclass(L);
 	lua_newtable(L);
 	lua_pushcfunction(L, luadata_new);
 	lua_setfield(L, -2, "new");
-	/* data.getbyte(d, i) works as d:getbyte(i) does. */
+	/* data.getbyte(d, i) works as d:getbyte(i) does: the metatable's closures. */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &luadata_class);
 	for (m = luadata_methods; m->name; m++) {
 		if (m->name[0] == '_')
 			continue;
-		lua_pushcfunction(L, m->func);
-		lua_setfield(L, -2, m->name);
+		lua_getfield(L, -1, m->name);
+		lua_setfield(L, -3, m->name);
 	}
+	lua_pop(L, 1);
 	return 1;
 }
 

@@ -231,25 +231,25 @@ lunatik: modprobe luadata failed" "$lunatik" load
 check_log "load order up to the failure" "$T/modprobe.log" $'lunatik\nlualinux\nluadata'
 LUNATIK_DEVICE=$T/none check "load: device never appears" 1 "" \
 	"lunatik: $T/none did not appear after loading the modules" "$lunatik" load
-check_log "load order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nluabyteorder\nluacompletion\nluafifo\nluarcu\nluadevice\nluasocket\nluanotifier\nluafib\nluaprobe\nluasyscall\nluaxdp\nlunatik_run'
+check_log "load order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nluabyteorder\nluacompletion\nluafifo\nluarcu\nluadevice\nluasocket\nluanotifier\nluafib\nluaprobe\nluasyscall\nluaset\nluaxdp\nlunatik_run'
 check "load: device already there" 0 "" \
 	"lunatik: $dev exists: the modules are already loaded" "$lunatik" load
 check_log "load with the device: no modprobe" "$T/modprobe.log" ""
 LUNATIK_DEVICE=$T/auto START_DEVICE=1 check "run loads the modules" 0 "" "" \
 	"$lunatik" run x
-check_log "autoload order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nluabyteorder\nluacompletion\nluafifo\nluarcu\nluadevice\nluasocket\nluanotifier\nluafib\nluaprobe\nluasyscall\nluaxdp\nlunatik_run'
+check_log "autoload order" "$T/modprobe.log" $'lunatik\nlualinux\nluadata\nluanetfilter\nluaxtable\nluathread\nluabyteorder\nluacompletion\nluafifo\nluarcu\nluadevice\nluasocket\nluanotifier\nluafib\nluaprobe\nluasyscall\nluaset\nluaxdp\nlunatik_run'
 check_log "run after autoload" "$T/auto.log" 'return require("lunatik.runner").run("x", true)'
 
 # status and unload read /proc/modules, which a container may lack
 if [ -r /proc/modules ]; then
-	want=$(for m in lunatik lualinux luadata luanetfilter luaxtable luathread luabyteorder luacompletion luafifo luarcu luadevice luasocket luanotifier luafib luaprobe luasyscall luaxdp lunatik_run; do
+	want=$(for m in lunatik lualinux luadata luanetfilter luaxtable luathread luabyteorder luacompletion luafifo luarcu luadevice luasocket luanotifier luafib luaprobe luasyscall luaset luaxdp lunatik_run; do
 		if grep -q "^$m " /proc/modules; then
 			printf '%s\tloaded\n' "$m"
 		else
 			printf '%s\tnot loaded\n' "$m"
 		fi
 	done)
-	removed=$(for m in lunatik_run luaxdp luasyscall luaprobe luafib luanotifier luasocket luadevice luarcu luafifo luacompletion luabyteorder luathread luaxtable luanetfilter luadata lualinux lunatik; do
+	removed=$(for m in lunatik_run luaxdp luaset luasyscall luaprobe luafib luanotifier luasocket luadevice luarcu luafifo luacompletion luabyteorder luathread luaxtable luanetfilter luadata lualinux lunatik; do
 		grep -q "^$m " /proc/modules && echo "-r $m"
 	done)
 	check "status" 0 "$want" "" "$lunatik" status

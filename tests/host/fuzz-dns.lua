@@ -38,6 +38,15 @@ function Data:getstring(off, n)
 	check(self, off, n)
 	return string.char(table.unpack(self, off + 1, off + n))
 end
+-- Multi-byte getters in the host's byte order, as the kernel's.
+function Data:getuint32(off)
+	check(self, off, 4)
+	return (string.unpack("=I4", string.char(table.unpack(self, off + 1, off + 4))))
+end
+function Data:getint64(off)
+	check(self, off, 8)
+	return (string.unpack("=i8", string.char(table.unpack(self, off + 1, off + 8))))
+end
 function Data:setbyte(off, v)
 	check(self, off, 1)
 	if math.type(v) ~= "integer" then error("setbyte: non-integer value " .. tostring(v), 2) end

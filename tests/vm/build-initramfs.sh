@@ -131,6 +131,8 @@ mapfile -t names < <(cd "$src" && find kernel/net/netfilter kernel/net/ipv4/netf
 	kernel/drivers/net/{veth,dummy,macvlan,ipvlan/ipvlan,ifb,tun}.ko* \
 	-name '*.ko*' 2>/dev/null | sed 's|.*/||; s|\.ko.*||')
 names+=(crc32c)
+# the string match's search algorithms, which it loads by name (bench)
+names+=(ts_bm ts_kmp)
 # keyboard events for the notifier tests: a HID keyboard made through /dev/uhid
 names+=(uhid hid-generic)
 modprobe -d "$kroot" -S "$kver" --show-depends -a "${names[@]}" 2>/dev/null |

@@ -25,6 +25,7 @@ static const char *const lunatik_modules[] = {
 	"luafib",
 	"luaprobe",
 	"luasyscall",
+	"luaset",
 	"luaxdp",
 	"lunatik_run",
 };

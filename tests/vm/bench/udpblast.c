@@ -4,7 +4,7 @@
  * (tests/vm/bench). Built static on the host: the guest has no compiler.
  *
  *   udpblast [-c CPU] recv PORT COUNT [IDLE_MS]
- *   udpblast [-c CPU] send ADDR PORT COUNT [SIZE]
+ *   udpblast [-c CPU] send ADDR PORT COUNT [SIZE | dns:NAME]
  *
  * recv prints "ready" once bound, then takes packets until it has COUNT or
  * none came for IDLE_MS (default 2000; before the first packet it waits
@@ -12,9 +12,12 @@
  * packet to the last: the rate the receiver saw, without the start-up.
  * It exits 0 when it got all COUNT, 2 otherwise.
  *
- * send sends COUNT datagrams of SIZE (default 64) payload bytes and prints
- * "sent=N usecs=T pps=P". A send refused for lack of buffers (ENOBUFS,
- * EAGAIN) is retried, so exactly COUNT leave: a loss is then the path's.
+ * send sends COUNT datagrams of SIZE (default 64) payload bytes, or DNS
+ * queries for NAME (type A, class IN, recursion desired: what dig sends
+ * without EDNS), and prints "sent=N usecs=T pps=P". A send refused for lack
+ * of buffers (ENOBUFS, EAGAIN) is retried, so exactly COUNT leave: a loss
+ * is then the path's. A send that an OUTPUT rule or hook dropped (EPERM)
+ * counts as sent, and "dropped=N" says how many were.
  *
  * -c pins the process to a CPU, so that two runs of a case schedule alike.
  */
@@ -43,7 +46,7 @@ static long long now_us(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: udpblast [-c CPU] recv PORT COUNT [IDLE_MS]\n"
-			"       udpblast [-c CPU] send ADDR PORT COUNT [SIZE]\n");
+			"       udpblast [-c CPU] send ADDR PORT COUNT [SIZE | dns:NAME]\n");
 	return 1;
 }
 
@@ -127,11 +130,34 @@ static int do_recv(int argc, char **argv)
 	return n >= want ? 0 : 2;
 }
 
+/* A DNS query for name (dotted) in buf; returns its size, or -1 if name is not one. */
+static int dns_query(char *buf, const char *name)
+{
+	static const unsigned char header[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	int n = sizeof(header);
+
+	memcpy(buf, header, n);
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		int len = dot ? dot - name : (int)strlen(name);
+
+		if (len < 1 || len > 63 || n + 1 + len > 255)
+			return -1;
+		buf[n++] = (char)len;
+		memcpy(buf + n, name, len);
+		n += len;
+		name += len + (dot != NULL);
+	}
+	buf[n++] = 0;
+	memcpy(buf + n, "\0\1\0\1", 4);	/* QTYPE A, QCLASS IN */
+	return n + 4;
+}
+
 static int do_send(int argc, char **argv)
 {
 	static char buf[65507];
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	long count, i, retries = 0;
+	long count, i, retries = 0, dropped = 0;
 	long long t0;
 	int size, s;
 
@@ -143,8 +169,16 @@ static int do_send(int argc, char **argv)
 	}
 	a.sin_port = htons(number(argv[1], 1, 65535));
 	count = number(argv[2], 1, 1L << 40);
-	size = argc > 3 ? number(argv[3], 0, sizeof(buf)) : 64;
 	memset(buf, 'x', sizeof(buf));
+	if (argc > 3 && !strncmp(argv[3], "dns:", 4)) {
+		size = dns_query(buf, argv[3] + 4);
+		if (size < 0) {
+			fprintf(stderr, "udpblast: bad DNS name '%s'\n", argv[3] + 4);
+			return 1;
+		}
+	} else {
+		size = argc > 3 ? number(argv[3], 0, sizeof(buf)) : 64;
+	}
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a))) {
 		perror("udpblast: socket/connect");
@@ -154,6 +188,10 @@ static int do_send(int argc, char **argv)
 	for (i = 0; i < count; i++) {
 		if (send(s, buf, size, 0) == size)
 			continue;
+		if (errno == EPERM) {	/* dropped at OUTPUT: sent as far as we can tell */
+			dropped++;
+			continue;
+		}
 		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR && errno != ECONNREFUSED) {
 			perror("udpblast: send");
 			return 1;
@@ -167,6 +205,8 @@ static int do_send(int argc, char **argv)
 		usleep(20);	/* let the path drain */
 	}
 	report("sent", count, t0, now_us());
+	if (dropped)
+		printf("dropped=%ld\n", dropped);
 	if (retries)
 		printf("retried=%ld\n", retries);
 	return 0;

@@ -4,11 +4,11 @@
 set -euo pipefail
 . ./testlib.bash
 
-ours='^(lunatik|lunatik_run|lualinux|luadata|luanetfilter|luaxtable|luathread|luabyteorder|luacompletion|luafifo|luarcu|luadevice|luasocket|luanotifier|luafib|luaprobe|luasyscall|luaxdp) '
+ours='^(lunatik|lunatik_run|lualinux|luadata|luanetfilter|luaxtable|luathread|luabyteorder|luacompletion|luafifo|luarcu|luadevice|luasocket|luanotifier|luafib|luaprobe|luasyscall|luaset|luaxdp) '
 for i in 1 2 3; do
 	lunatik load
 	[ -c /dev/lunatik ]
-	expect "status after load $i" "$(printf '%s\tloaded\n' lunatik lualinux luadata luanetfilter luaxtable luathread luabyteorder luacompletion luafifo luarcu luadevice luasocket luanotifier luafib luaprobe luasyscall luaxdp lunatik_run)" "$(lunatik status)"
+	expect "status after load $i" "$(printf '%s\tloaded\n' lunatik lualinux luadata luanetfilter luaxtable luathread luabyteorder luacompletion luafifo luarcu luadevice luasocket luanotifier luafib luaprobe luasyscall luaset luaxdp lunatik_run)" "$(lunatik status)"
 	put_script "load_$i" <<'EOT'
 local linux = require("linux")
 local data = require("data")
