@@ -196,20 +196,22 @@ dist: man
 	@echo "$(DIST).tar.gz"
 
 # Binary packages, built in a copy of the tree (committed and new files,
-# Lua's sources): build/deb/*.deb. debian/ says what goes where.
+# Lua's sources): DEB_DIR/*.deb. debian/ says what goes where.
+DEB_DIR ?= build/deb
+deb: D := $(abspath $(DEB_DIR))
 deb:
 	kernel/lua/fetch.sh --check-download
 	@v=$$(dpkg-parsechangelog -S Version); [ "$${v%-*}" = "$(VERSION)" ] || { \
 		echo "debian/changelog is at $$v, VERSION at $(VERSION): add an entry" \
 			"(dch -v $(VERSION)-1)" >&2; exit 1; }
-	rm -rf build/deb && mkdir -p build/deb/$(DIST)
+	rm -rf $(D) && mkdir -p $(D)/$(DIST)
 	{ if git rev-parse --git-dir >/dev/null 2>&1; then \
 		git ls-files --cached --others --exclude-standard; \
 	  else find . \( -name build -o -name .cache \) -prune -o ! -type d -print; fi; \
 	  ls kernel/lua/dl/*; } | while read -r f; do [ ! -e "$$f" ] || echo "$$f"; done | \
-		tar -cf - -T - | tar -x -C build/deb/$(DIST)
-	cd build/deb/$(DIST) && dpkg-buildpackage -b -us -uc
-	@ls build/deb/*.deb
+		tar -cf - -T - | tar -x -C $(D)/$(DIST)
+	cd $(D)/$(DIST) && dpkg-buildpackage -b -us -uc
+	@ls $(D)/*.deb
 
 clean-modules:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean

@@ -7,7 +7,7 @@
 set -euo pipefail
 . ./testlib.bash
 
-EX=/usr/local/share/lunatik/examples/dnsdoctor
+EX=$LUNATIK_PREFIX/share/lunatik/examples/dnsdoctor
 cleanup_net() {
 	cleanup
 	"$EX/cleanup.sh" >/dev/null 2>&1 || true

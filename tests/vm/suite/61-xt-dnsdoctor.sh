@@ -7,7 +7,7 @@
 set -euo pipefail
 . ./testlib.bash
 
-EX=/usr/local/share/lunatik/examples/dnsdoctor
+EX=$LUNATIK_PREFIX/share/lunatik/examples/dnsdoctor
 xt_cleanup() {
 	iptables-legacy -t mangle -F PREROUTING 2>/dev/null || true
 	iptables-nft -t mangle -F PREROUTING 2>/dev/null || true

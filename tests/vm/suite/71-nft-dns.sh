@@ -7,7 +7,7 @@
 set -euo pipefail
 . ./testlib.bash
 NFT_LUA=$(command -v nft-lua) || { echo "FAIL nft-lua is not installed"; exit 1; }
-EX=/usr/local/share/lunatik/examples/dnsdoctor
+EX=$LUNATIK_PREFIX/share/lunatik/examples/dnsdoctor
 
 t_cleanup() {
 	nft delete table inet nftlua 2>/dev/null || true

@@ -1,8 +1,9 @@
 #!/bin/bash
-# What `make install` installs (tests/vm/run stages it): the modules, each
-# with the release's version, the commands with --version, their man pages
-# and completion, the generator with its pkg-config file, the examples with
-# their configuration in /etc.
+# What `make install` installs (tests/vm/run stages it), or the Debian
+# packages with their DKMS-built modules (tests/vm/run --packaged), and never
+# both: the modules, each with the release's version, the commands with
+# --version, their man pages and completion, the generator with its
+# pkg-config file, the examples with their configuration in /etc.
 set -euo pipefail
 . ./testlib.bash
 
@@ -19,11 +20,27 @@ mods=$(lunatik status | cut -f1)
 for m in $mods; do
 	expect "modinfo -F version $m" "$release" "$(modinfo -F version "$m")"
 done
-grep -q "/extra/lunatik/" <<<"$(modinfo -n lunatik)"
 
-prefix=/usr/local
+# One installation: `make install`'s (/usr/local, the modules in
+# /extra/lunatik) or the packages' (/usr, DKMS's /updates/dkms), not both.
+prefix=$LUNATIK_PREFIX
+case $prefix in
+/usr/local) mdir=/extra/lunatik/ ;;
+/usr) mdir=/updates/dkms/ ;;
+*) echo "FAIL lunatik in $prefix"; exit 1 ;;
+esac
+grep -q "$mdir" <<<"$(modinfo -n lunatik)"
+expect "lunatik.ko under /lib/modules/$(uname -r)" 1 \
+	"$(find "/lib/modules/$(uname -r)" -name 'lunatik.ko*' | wc -l)"
+expect "lunatik commands" 1 "$(ls /usr/sbin/lunatik /usr/local/sbin/lunatik 2>/dev/null | wc -l)"
+expect "generators" 1 "$(ls -d /usr/share/lunatik/xtable /usr/local/share/lunatik/xtable 2>/dev/null | wc -l)"
+expect "lunatik(8) pages" 1 "$(ls /usr/share/man/man8/lunatik.8* /usr/local/share/man/man8/lunatik.8* 2>/dev/null | wc -l)"
+echo "ok   installed from $prefix, modules in $mdir"
+
+# the packages' pages are compressed (busybox's zcat -f reads only those)
 for f in man8/lunatik.8 man8/nft-lua.8 man5/luaxt.5 man7/lunatik-lua.7; do
-	grep -q "Lunatik $release" "$prefix/share/man/$f"
+	page=$(ls "$prefix/share/man/$f"*)
+	case $page in *.gz) zcat "$page" ;; *) cat "$page" ;; esac | grep -q "Lunatik $release"
 done
 echo "ok   man pages"
 

@@ -2,6 +2,9 @@
 # system with the project installed and nothing loaded, and leaves it so.
 
 LUA_DIR=/lib/modules/lua
+# Where the commands and the shared files are: /usr/local from `make install`,
+# /usr from the Debian packages (tests/vm/run --packaged).
+LUNATIK_PREFIX=$(dirname "$(dirname "$(command -v lunatik)")")
 
 # expect WHAT EXPECTED ACTUAL: fail the test when they differ.
 expect() {
