@@ -55,6 +55,8 @@ extern const char lunatik_resumekey;
 int lunatik_newruntime(lunatik_object_t **pruntime, const char *script, bool sleep,
 		       char *err, size_t errlen);
 int lunatik_openrequire(lua_State *L);
+/* Makes runtime a child of L's: it stops when L's runtime does. */
+int lunatik_adopt(lua_State *L, lunatik_object_t *runtime);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);
 int lunatik_resume(lua_State *L);
