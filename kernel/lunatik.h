@@ -48,12 +48,6 @@ typedef struct lunatik_object {
 	bool owned;			/* private was allocated by lunatik_createobject */
 	bool single;			/* never passed to another runtime: its class's, or set */
 	gfp_t gfp;
-	/*
-	 * Runtimes: the userdata lunatik.runtime() returned, which stops the
-	 * runtime when collected. Set before the runtime is shared, so read
-	 * without the runtime's lock (that a thread may hold for long).
-	 */
-	void *owner;
 } lunatik_object_t;
 
 /* A constant exported to Lua: lib.<table>.<name> = value. */
@@ -176,6 +170,12 @@ struct lunatik_attachment {
 int lunatik_attach(lunatik_object_t *runtime, struct lunatik_attachment *attachment);
 /* Detaches and stops it; false if someone else did (or does) that. */
 bool lunatik_stopattached(struct lunatik_attachment *attachment);
+/*
+ * Detaches without calling stop() (a task that ended on its own); false if
+ * someone else detached it first. On true the caller owns the reference on
+ * the owner module (a kthread: module_put_and_kthread_exit()).
+ */
+bool lunatik_detach(struct lunatik_attachment *attachment);
 bool lunatik_attached(lunatik_object_t *runtime);	/* sleeps */
 /* Pushes the function the runtime's script returned; returns its Lua type. */
 int lunatik_pushentry(lua_State *L);

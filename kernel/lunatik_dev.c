@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lunatik_run.ko: /dev/lunatik, through which the lunatik command runs Lua
- * chunks in the kernel. The protocol is in lunatik_uapi.h. Chunks run in
- * one sleepable "driver" runtime (script lunatik/driver.lua), one at a time;
- * each open file is a session with its own globals and its own reply, so
- * concurrent commands never see each other's answers.
+ * chunks in the kernel. The protocol is in lunatik_uapi.h. Each open file
+ * is a session with a runtime of its own (script lunatik/session.lua), so
+ * its globals, its reply and what its chunks make (devices, sockets, hooks,
+ * runtimes) are its own and go when the file is closed. The runtimes that
+ * lunatik run/spawn start live in one sleepable "driver" runtime (script
+ * lunatik/driver.lua, its runner table), until lunatik stop or unload: a
+ * session reaches it through lunatik.runner, a proxy.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +27,7 @@ static lunatik_object_t *lunatik_driver;
 
 struct lunatik_session {
 	struct mutex lock;	/* one request at a time on a file */
+	lunatik_object_t *runtime;
 	char *reply;
 	size_t len;
 	loff_t off;		/* a stream: read() gets no file position */
@@ -34,21 +38,6 @@ struct lunatik_request {
 	const char *chunk;
 	size_t len;
 };
-
-/* The session's globals, created on first use; registry[session] = env. */
-static void lunatik_pushenv(lua_State *L, struct lunatik_session *session)
-{
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, session) == LUA_TTABLE)
-		return;
-	lua_pop(L, 1);
-	lua_newtable(L);
-	lua_newtable(L);
-	lua_pushglobaltable(L);
-	lua_setfield(L, -2, "__index");
-	lua_setmetatable(L, -2);
-	lua_pushvalue(L, -1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, session);
-}
 
 /* Protected: compiles and runs the chunk; leaves the reply text on the stack. */
 static int lunatik_exec(lua_State *L)
@@ -68,9 +57,6 @@ static int lunatik_exec(lua_State *L)
 	} else {
 		lua_remove(L, -2);
 	}
-	lunatik_pushenv(L, req->session);
-	lua_setupvalue(L, -2, 1);	/* the main chunk's only upvalue is _ENV */
-
 	base = lua_gettop(L) - 1;
 	lua_call(L, 0, LUA_MULTRET);
 	n = lua_gettop(L) - base;
@@ -119,36 +105,177 @@ static int lunatik_request(lua_State *L, struct lunatik_request *req)
 				status == LUA_OK ? LUNATIK_REPLY_OK : LUNATIK_REPLY_ERR, text, len);
 }
 
-static int lunatik_collect(lua_State *L)
+/*
+ * lunatik.runner in a session: each field is a function that calls the
+ * driver's runner function of that name with the same arguments (nil,
+ * booleans, integers, strings) and returns its result as a string (or
+ * nothing), or raises its error. The session's lock is held meanwhile;
+ * the driver never calls into a session, so the two locks cannot cross.
+ */
+#define LUNATIK_FORWARD_ARGS	8
+#define LUNATIK_REPLYBOX	"lunatik.reply"
+
+struct lunatik_forward {
+	lua_State *from;	/* the session's state: the arguments are on its stack */
+	const char *name;
+	int nargs;
+	char *text;		/* the result or the error, kmalloc'ed; NULL: no result */
+	size_t len;
+	bool failed;
+};
+
+/* Protected, in the driver: runner[name](arguments). */
+static int lunatik_forwardcall(lua_State *L)
 {
-	lua_gc(L, LUA_GCCOLLECT);
+	struct lunatik_forward *f = lua_touserdata(L, 1);
+	int i;
+
+	lua_getglobal(L, "runner");
+	lua_getfield(L, -1, f->name);
+	for (i = 1; i <= f->nargs; i++) {
+		size_t len;
+		const char *str;
+
+		switch (lua_type(f->from, i)) {
+		case LUA_TBOOLEAN:
+			lua_pushboolean(L, lua_toboolean(f->from, i));
+			break;
+		case LUA_TNUMBER:
+			lua_pushinteger(L, lua_tointeger(f->from, i));
+			break;
+		case LUA_TSTRING:
+			str = lua_tolstring(f->from, i, &len);
+			lua_pushlstring(L, str, len);
+			break;
+		default:
+			lua_pushnil(L);
+		}
+	}
+	lua_call(L, f->nargs, 1);
+	if (!lua_isnil(L, -1))
+		luaL_tolstring(L, -1, NULL);
+	return 1;
+}
+
+static int lunatik_forwardrun(lua_State *L, struct lunatik_forward *f)
+{
+	const char *text;
+	size_t len;
+
+	lua_pushcfunction(L, lunatik_forwardcall);
+	lua_pushlightuserdata(L, f);
+	f->failed = lunatik_pcall_interruptible(L, 1, 1) != LUA_OK;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		text = lua_tolstring(L, -1, &len);
+	} else if (f->failed) {
+		text = "error object is not a string";
+		len = strlen(text);
+	} else {
+		return 0;
+	}
+	f->text = kmemdup_nul(text, len, GFP_KERNEL);
+	f->len = len;
+	return f->text ? 0 : -ENOMEM;
+}
+
+static int lunatik_freereply(lua_State *L)
+{
+	char **box = luaL_checkudata(L, 1, LUNATIK_REPLYBOX);
+
+	kfree(*box);
+	*box = NULL;
 	return 0;
 }
 
-/*
- * The session's globals go with it, now rather than at some later
- * collection: runtimes it created and still held stop when it ends. Its
- * finalizers run on a budget: the file may close in an exiting task.
- */
-static int lunatik_forget(lua_State *L, struct lunatik_session *session)
+static int lunatik_runnercall(lua_State *L)
 {
-	lua_pushnil(L);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, session);
-	lua_pushcfunction(L, lunatik_collect);
-	if (lunatik_pcall(L, 0, 0) != LUA_OK)
-		pr_notice("closing a session: %s\n", lua_tostring(L, -1) ?: "error");
+	struct lunatik_forward f = {
+		.from = L,
+		.name = lua_tostring(L, lua_upvalueindex(1)),
+		.nargs = lua_gettop(L),
+	};
+	char **box;
+	int ret, i;
+
+	if (f.nargs > LUNATIK_FORWARD_ARGS)
+		return luaL_error(L, "runner.%s: too many arguments", f.name);
+	for (i = 1; i <= f.nargs; i++) {
+		int type = lua_type(L, i);
+
+		if (type != LUA_TNIL && type != LUA_TBOOLEAN && type != LUA_TSTRING &&
+		    !lua_isinteger(L, i))
+			return luaL_argerror(L, i, "nil, boolean, integer or string expected");
+	}
+	/* Frees the text even if pushing it raises. */
+	box = lua_newuserdatauv(L, sizeof(*box), 0);
+	*box = NULL;
+	luaL_setmetatable(L, LUNATIK_REPLYBOX);
+	lunatik_run(lunatik_driver, lunatik_forwardrun, ret, &f);
+	*box = f.text;
+	if (ret)
+		return luaL_error(L, "runner.%s: %s", f.name,
+				  ret == -ENXIO ? "the driver runtime has stopped" : "not enough memory");
+	if (!f.text)
+		return 0;
+	lua_pushlstring(L, f.text, f.len);
+	kfree(f.text);
+	*box = NULL;
+	return f.failed ? lua_error(L) : 1;
+}
+
+static int lunatik_runnerindex(lua_State *L)
+{
+	luaL_checkstring(L, 2);
+	lua_settop(L, 2);
+	lua_pushcclosure(L, lunatik_runnercall, 1);
+	return 1;
+}
+
+/* Protected, in a new session: package.loaded["lunatik.runner"] and the global runner. */
+static int lunatik_setupsession(lua_State *L)
+{
+	luaL_newmetatable(L, LUNATIK_REPLYBOX);
+	lua_pushcfunction(L, lunatik_freereply);
+	lua_setfield(L, -2, "__gc");
+	lua_newtable(L);
+	lua_newtable(L);
+	lua_pushcfunction(L, lunatik_runnerindex);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "lunatik.runner");
+	lua_pop(L, 1);
+	lua_setglobal(L, "runner");
 	return 0;
+}
+
+static int lunatik_setup(lua_State *L)
+{
+	lua_pushcfunction(L, lunatik_setupsession);
+	return lunatik_pcall(L, 0, 0) == LUA_OK ? 0 : -ENOMEM;
 }
 
 static int lunatik_open(struct inode *inode, struct file *file)
 {
 	struct lunatik_session *session;
+	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	session = kzalloc(sizeof(*session), GFP_KERNEL);
 	if (!session)
 		return -ENOMEM;
+	ret = lunatik_runtime(&session->runtime, "lunatik/session", true);
+	if (!ret) {
+		lunatik_run(session->runtime, lunatik_setup, ret);
+		if (ret)
+			lunatik_stop(session->runtime);
+	}
+	if (ret) {
+		kfree(session);
+		return ret;
+	}
 	mutex_init(&session->lock);
 	file->private_data = session;
 	return stream_open(inode, file);
@@ -157,9 +284,9 @@ static int lunatik_open(struct inode *inode, struct file *file)
 static int lunatik_release(struct inode *inode, struct file *file)
 {
 	struct lunatik_session *session = file->private_data;
-	int ret;
 
-	lunatik_run(lunatik_driver, lunatik_forget, ret, session);
+	/* What the session made goes with it; finalizers run on a budget. */
+	lunatik_stop(session->runtime);
 	kvfree(session->reply);
 	mutex_destroy(&session->lock);
 	kfree(session);
@@ -188,7 +315,7 @@ static ssize_t lunatik_write(struct file *file, const char __user *buf, size_t c
 	kvfree(session->reply);
 	session->reply = NULL;
 	session->len = 0;
-	lunatik_run(lunatik_driver, lunatik_request, ret, &req);
+	lunatik_run(session->runtime, lunatik_request, ret, &req);
 	mutex_unlock(&session->lock);
 	kvfree(chunk);
 	return ret ? ret : count;

@@ -43,8 +43,11 @@ static int lunatik_lruntime(lua_State *L)
 		lua_pushstring(L, err);	/* already says where: no position of ours */
 		return lua_error(L);
 	}
-	/* Not yet shared: no lock needed to mark its owner. */
-	(*pruntime)->owner = pruntime;
+	if (lunatik_adopt(L, *pruntime)) {
+		lunatik_stop(*pruntime);
+		*pruntime = NULL;
+		return luaL_error(L, "not enough memory");
+	}
 	return 1;
 }
 

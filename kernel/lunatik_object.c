@@ -150,8 +150,22 @@ lunatik_object_t **lunatik_newuserdata(lua_State *L, const lunatik_class_t *clas
 	lunatik_object_t **pobject = lua_newuserdatauv(L, sizeof(*pobject), 0);
 
 	*pobject = NULL;
-	if (lunatik_getclass(L, class) != LUA_TTABLE)
-		luaL_error(L, "class '%s' is not loaded in this runtime", class->name);
+	if (lunatik_getclass(L, class) != LUA_TTABLE) {
+		/*
+		 * As in Lunatik, an object passed in loads its class's library
+		 * (of the same name): echod's worker gets a data object and a
+		 * socket without requiring data or socket.
+		 */
+		lua_pop(L, 1);
+		if (lua_getglobal(L, "require") == LUA_TFUNCTION) {
+			lua_pushstring(L, class->name);
+			lua_call(L, 1, 0);
+		} else {
+			lua_pop(L, 1);
+		}
+		if (lunatik_getclass(L, class) != LUA_TTABLE)
+			luaL_error(L, "class '%s' is not loaded in this runtime", class->name);
+	}
 	lua_setmetatable(L, -2);
 	return pobject;
 }

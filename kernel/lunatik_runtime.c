@@ -245,15 +245,122 @@ static bool lunatik_validscript(const char *script)
 	return !strstr(script, "..");
 }
 
+/*
+ * Runtimes that lunatik.runtime() created from another runtime (its
+ * children) stop when it stops, whoever else holds them (a thread, a
+ * hook): a script's runtimes never outlive it. The link is weak: a child
+ * that closes first unlinks itself. Released runtimes unlink from any
+ * context, so a spinlock.
+ */
+struct lunatik_child {
+	struct list_head list;
+	lunatik_object_t *runtime;
+	struct lunatik_state *parent;
+};
+
+static LIST_HEAD(lunatik_children);
+static DEFINE_SPINLOCK(lunatik_children_lock);
+
+int lunatik_adopt(lua_State *L, lunatik_object_t *runtime)
+{
+	struct lunatik_child *child = kmalloc(sizeof(*child), GFP_KERNEL);
+	unsigned long flags;
+
+	if (!child)
+		return -ENOMEM;
+	child->runtime = runtime;
+	child->parent = lunatik_stateof(L);
+	spin_lock_irqsave(&lunatik_children_lock, flags);
+	list_add(&child->list, &lunatik_children);
+	spin_unlock_irqrestore(&lunatik_children_lock, flags);
+	return 0;
+}
+
+static void lunatik_unlink(lunatik_object_t *runtime)
+{
+	struct lunatik_child *child, *found = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&lunatik_children_lock, flags);
+	list_for_each_entry(child, &lunatik_children, list) {
+		if (child->runtime == runtime) {
+			list_del(&child->list);
+			found = child;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&lunatik_children_lock, flags);
+	kfree(found);
+}
+
+/* True if ancestor is runtime or one of the runtimes it descends from. */
+static bool lunatik_descends(lunatik_object_t *runtime, lunatik_object_t *ancestor)
+{
+	struct lunatik_child *child;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&lunatik_children_lock, flags);
+	while (runtime && !found) {
+		lunatik_object_t *parent = NULL;
+
+		found = runtime == ancestor;
+		list_for_each_entry(child, &lunatik_children, list) {
+			if (child->runtime == runtime) {
+				parent = child->parent->runtime;
+				break;
+			}
+		}
+		runtime = parent;
+	}
+	spin_unlock_irqrestore(&lunatik_children_lock, flags);
+	return found;
+}
+
+static void lunatik_close(lunatik_object_t *runtime);
+
+/* Stops the children of a state that closes (process context). */
+static void lunatik_closechildren(struct lunatik_state *s)
+{
+	for (;;) {
+		struct lunatik_child *child, *found = NULL;
+		lunatik_object_t *runtime = NULL;
+		unsigned long flags;
+
+		spin_lock_irqsave(&lunatik_children_lock, flags);
+		list_for_each_entry(child, &lunatik_children, list) {
+			if (child->parent == s) {
+				list_del(&child->list);
+				found = child;
+				/* Released meanwhile: its release closes it. */
+				if (kref_get_unless_zero(&child->runtime->kref))
+					runtime = child->runtime;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&lunatik_children_lock, flags);
+		if (!found)
+			return;
+		kfree(found);
+		if (runtime) {
+			lunatik_close(runtime);
+			lunatik_putobject(runtime);
+		}
+	}
+}
+
 static void lunatik_closestate(struct lunatik_state *s)
 {
 	lua_State *L = s->L;
+
+	lunatik_closechildren(s);
 
 	/* Finalizers run now: in process context, with room to allocate, on a budget. */
 	s->gfp = GFP_KERNEL;
 	lunatik_enter(L);
 	lunatik_budgetbegin(s, true, true);
 	lua_close(L);
+	lunatik_closechildren(s);	/* made by finalizers */
 	/* Buffers still charged (shared, or kept by C code) uncharge later. */
 	if (s->charge)
 		kref_put(&s->charge->kref, lunatik_freecharge);
@@ -276,6 +383,7 @@ static void lunatik_releaseruntime(void *private)
 {
 	struct lunatik_state *s = lunatik_stateof(private);
 
+	lunatik_unlink(s->runtime);
 	if (in_task() && !in_atomic() && !irqs_disabled()) {
 		lunatik_closestate(s);
 	} else {
@@ -290,6 +398,7 @@ static int lunatik_gcruntime(lua_State *L);
 
 static const luaL_Reg lunatik_runtime_methods[] = {
 	{"stop", lunatik_stopmethod},
+	{"__close", lunatik_stopmethod},
 	{"__gc", lunatik_gcruntime},
 	{"resume", lunatik_resume},
 	{NULL, NULL}
@@ -464,6 +573,19 @@ bool lunatik_stopattached(struct lunatik_attachment *attachment)
 }
 EXPORT_SYMBOL_GPL(lunatik_stopattached);
 
+bool lunatik_detach(struct lunatik_attachment *attachment)
+{
+	bool mine;
+
+	mutex_lock(&lunatik_attachments_mutex);
+	mine = !list_empty(&attachment->list);
+	if (mine)
+		list_del_init(&attachment->list);
+	mutex_unlock(&lunatik_attachments_mutex);
+	return mine;
+}
+EXPORT_SYMBOL_GPL(lunatik_detach);
+
 /* Closes the runtime's state; in-flight and later lunatik_run() calls see -ENXIO. */
 static void lunatik_close(lunatik_object_t *runtime)
 {
@@ -486,8 +608,10 @@ static void lunatik_close(lunatik_object_t *runtime)
 	L = runtime->private;
 	runtime->private = NULL;
 	lunatik_unlock(runtime);
-	if (L)
+	if (L) {
+		lunatik_unlink(runtime);
 		lunatik_closestate(lunatik_stateof(L));
+	}
 }
 
 int lunatik_stop(lunatik_object_t *runtime)
@@ -498,10 +622,10 @@ int lunatik_stop(lunatik_object_t *runtime)
 EXPORT_SYMBOL_GPL(lunatik_stop);
 
 /*
- * The handle that lunatik.runtime() returned owns the runtime: when it is
- * collected the runtime stops, as a file closes when its handle goes.
- * Hooks hold references on their runtime, so without this a runtime that
- * nobody stopped would keep itself alive.
+ * A collected handle drops its reference, as in Lunatik: the runtime lives
+ * on while something else holds it (a thread running its function, a hook,
+ * another runtime), at the latest until the runtime that created it stops.
+ * runtime:stop() and to-be-closed handles stop it at once.
  */
 static int lunatik_gcruntime(lua_State *L)
 {
@@ -511,9 +635,6 @@ static int lunatik_gcruntime(lua_State *L)
 	if (!runtime)
 		return 0;
 	*pruntime = NULL;
-	/* Not under the runtime's lock: its thread may hold it until stopped. */
-	if (runtime->owner == pruntime && lunatik_sleepable(L))
-		lunatik_close(runtime);
 	lunatik_putobject(runtime);
 	return 0;
 }
@@ -522,8 +643,8 @@ static int lunatik_stopmethod(lua_State *L)
 {
 	lunatik_object_t *runtime = lunatik_checkobject(L, 1, &lunatik_runtime_class);
 
-	if (runtime == lunatik_toruntime(L))
-		return luaL_error(L, "a runtime cannot stop itself");
+	if (lunatik_descends(lunatik_toruntime(L), runtime))
+		return luaL_error(L, "a runtime cannot stop itself or a runtime it descends from");
 	if (!lunatik_sleepable(L))
 		return luaL_error(L, "runtime:stop() needs a sleepable runtime");
 	lunatik_close(runtime);

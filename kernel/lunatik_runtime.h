@@ -70,6 +70,8 @@ void lunatik_groupput(struct lunatik_group *group);
 void lunatik_grouploaded(struct lunatik_group *group);
 int lunatik_lpercpu(lua_State *L);
 int lunatik_openrequire(lua_State *L);
+/* Makes runtime a child of L's: it stops when L's runtime does. */
+int lunatik_adopt(lua_State *L, lunatik_object_t *runtime);
 void lunatik_putmodules(struct lunatik_state *s);
 int lunatik_openlib(lua_State *L);
 int lunatik_resume(lua_State *L);

@@ -61,6 +61,17 @@ static int luathread_func(void *data)
 	int ret;
 
 	lunatik_run(thread->runtime, luathread_runtask, ret, thread);
+	/*
+	 * Ended on its own, not stopped: nobody will kthread_stop() it, so it
+	 * lets go of the thread object (and through it of the runtime, as in
+	 * Lunatik: a runtime only its thread held is released now) and of
+	 * this module, from code outside the module.
+	 */
+	if (lunatik_detach(&thread->attachment)) {
+		complete_all(&thread->stopped);
+		lunatik_putobject(thread->object);	/* the attachment's reference */
+		module_put_and_kthread_exit(ret);
+	}
 	return ret;
 }
 

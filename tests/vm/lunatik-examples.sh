@@ -10,6 +10,12 @@ mirror=${LUNATIK_MIRROR:-/work/.mirror/luainkernel+lunatik/repo}
 rev=789f7334
 mkdir -p "$dest"
 git -C "$mirror" rev-parse --verify -q "$rev^{commit}" >/dev/null 2>&1 || exit 0
-for f in systrack spyglass keylocker; do
+for f in systrack spyglass keylocker shared tap; do
 	git -C "$mirror" show "$rev:examples/$f.lua" >"$dest/$f.lua"
+done
+# echod as of a little later (e1ec2c72), the version the issue names.
+git -C "$mirror" rev-parse --verify -q "e1ec2c72^{commit}" >/dev/null 2>&1 || exit 0
+mkdir -p "$dest/echod"
+for f in daemon worker; do
+	git -C "$mirror" show "e1ec2c72:examples/echod/$f.lua" >"$dest/echod/$f.lua"
 done

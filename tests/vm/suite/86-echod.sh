@@ -2,7 +2,7 @@
 # examples/echod as its README says: spawned, several clients echoed at
 # once, each by its own worker thread; lunatik stop ends daemon and workers
 # (even one blocked in receive) and leaves no socket.
-# vm-timeout: 180
+# vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
 # Clients left in the background on failure would hold the output open.
