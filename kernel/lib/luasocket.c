@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/errno.h>
+#include <linux/file.h>
 #include <linux/in.h>
 #include <linux/if_packet.h>
 #include <linux/net.h>
@@ -61,12 +62,21 @@ static struct luasocket *luasocket_alloc(int family, bool nonblock)
 	return ls;
 }
 
+/* A socket with a file (netlink, see luasocket_new) goes with its file. */
+static void luasocket_free(struct socket *sock)
+{
+	if (sock->file)
+		fput(sock->file);
+	else
+		sock_release(sock);
+}
+
 static void luasocket_releasework(struct work_struct *work)
 {
 	struct luasocket *ls = container_of(work, struct luasocket, release_work);
 
 	if (ls->sock)
-		sock_release(ls->sock);
+		luasocket_free(ls->sock);
 	kfree(ls);
 }
 
@@ -122,7 +132,7 @@ static void luasocket_leave(struct luasocket *ls)
 	}
 	spin_unlock(&ls->lock);
 	if (sock)
-		sock_release(sock);
+		luasocket_free(sock);
 }
 
 /* Raises the errno of a failed call (restarts are interruptions for scripts). */
@@ -263,6 +273,21 @@ static int luasocket_new(lua_State *L)
 	if (ret < 0) {
 		kfree(ls);
 		return luasocket_error(L, ret);
+	}
+	/*
+	 * Netlink checks a sender's privilege on its socket's file
+	 * (__netlink_ns_capable: file_ns_capable(sk->sk_socket->file)), so a
+	 * request that needs CAP_NET_ADMIN from a socket without one would
+	 * dereference NULL. Give it a file, with the credentials of the task
+	 * that made it, as a process's socket has.
+	 */
+	if (family == AF_NETLINK) {
+		struct file *file = sock_alloc_file(ls->sock, 0, NULL);
+
+		if (IS_ERR(file)) {	/* it released the socket */
+			kfree(ls);
+			return luasocket_error(L, PTR_ERR(file));
+		}
 	}
 	/*
 	 * As servers do (SO_REUSEADDR): a script run again binds its port while
