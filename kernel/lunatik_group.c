@@ -179,7 +179,11 @@ int lunatik_lpercpu(lua_State *L)
 		if (lunatik_newgroupruntime(pruntime, script, sleep, group, cpu, err,
 					    LUNATIK_ERROR_MAX))
 			return lunatik_percpufail(L, group, ebix);
-		(*pruntime)->owner = pruntime;
+		/* stopped with the runtime that made it, as lunatik.runtime()'s */
+		if (lunatik_adopt(L, *pruntime)) {
+			strscpy(err, "per-CPU runtime: not enough memory", LUNATIK_ERROR_MAX);
+			return lunatik_percpufail(L, group, ebix);
+		}
 	}
 	lunatik_grouploaded(group);
 	lunatik_groupput(group);	/* the states hold it now */
