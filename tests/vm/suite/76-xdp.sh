@@ -142,7 +142,8 @@ wait_log "xdptest drop 86dd"
 send 10.9.7.1 8 "after drop"
 delivered 8 "after drop"
 expect "DROP drops (IPv4 and IPv6)" "0 0" "$(got 9 "v4 drop") $(got 9 "v6 drop")"
-[ "$(stat calls)" -ge $((c0 + 8)) ] || { echo "FAIL calls counted $(stat calls) since $c0"; exit 1; }
+# at least the 2 echo requests and the 5 datagrams (neighbour traffic may add more)
+[ "$(stat calls)" -ge $((c0 + 7)) ] || { echo "FAIL calls counted $(stat calls) since $c0"; exit 1; }
 echo "ok   calls counted"
 
 # Errors: the frame passes, counted, logged at a bounded rate.
