@@ -91,7 +91,6 @@ return function ()
 end
 EOT
 
-count_tasks() { cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true; }
 # Sockets of every family, but closed TCP connections on their way out.
 CLOSING='TIME-WAIT|FIN-WAIT|LAST-ACK|CLOSING'
 sockets() { ss -a -n -A all 2>/dev/null | grep -vcE "$CLOSING" || true; }

@@ -8,26 +8,6 @@ set -euo pipefail
 # Clients left in the background on failure would hold the output open.
 trap 'kill $(jobs -p) 2>/dev/null || true; cleanup' EXIT
 
-# count_tasks PATTERN: how many tasks have a name matching PATTERN (grep -E).
-count_tasks() {
-	cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true
-}
-
-# wait_for WHAT CMD...: CMD succeeds within 10 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for i in $(seq 100); do
-		if "$@"; then
-			echo "ok   $what"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL $what"
-	exit 1
-}
-
 listening() { ss -ltn | grep -q '127.0.0.1:1337 '; }
 workers_are() { [ "$(count_tasks '^echod/worker')" = "$1" ]; }
 

@@ -8,24 +8,6 @@ set -euo pipefail
 # Clients left in the background on failure would hold the output open.
 trap 'kill $(jobs -p) 2>/dev/null || true; cleanup' EXIT
 
-count_tasks() {
-	cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true
-}
-
-wait_for() {
-	local what=$1 i
-	shift
-	for i in $(seq 100); do
-		if "$@"; then
-			echo "ok   $what"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL $what"
-	exit 1
-}
-
 # ask LINES: what shared answers to LINES (printf format) in one session.
 ask() {
 	printf "$1" | timeout 10 nc -N 127.0.0.1 90

@@ -6,6 +6,7 @@
 # vm-timeout: 300
 set -euo pipefail
 . ./testlib.bash
+WAIT_FOR_S=20
 
 EX=$LUA_DIR/examples
 for f in echod/daemon echod/worker shared tap; do
@@ -36,27 +37,6 @@ restore() {
 }
 # Clients left in the background on failure would hold the output open.
 trap 'kill $(jobs -p) 2>/dev/null || true; exec 3>&- 4>&- 5>&- 6>&- || true; restore; ip netns del tapns 2>/dev/null || true; cleanup' EXIT
-
-count_tasks() {
-	cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true
-}
-
-# wait_for WHAT CMD...: CMD succeeds within 20 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for i in $(seq 200); do
-		if "$@"; then
-			echo "ok   $what"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL $what"
-	dmesg | tail -20
-	cat /proc/[0-9]*/comm | sort | uniq -c | grep -vE 'kworker|ksoftirq|migration|cpuhp|rcu_|idle_inject' || true
-	exit 1
-}
 
 lunatik load
 

@@ -14,8 +14,9 @@
 # vm-timeout: 360
 set -euo pipefail
 . ./testlib.bash
+WAIT_FOR_S=30
 
-NODE=/usr/local/share/lunatik/examples/failover/node.sh
+NODE=$LUNATIK_PREFIX/share/lunatik/examples/failover/node.sh
 CONF=$LUA_DIR/examples/failover/config.lua
 SERVICE=examples/failover/service
 R=fo-rtr ISP=fo-isp A=fo-a B=fo-b
@@ -34,21 +35,6 @@ fo_cleanup() {
 	rm -f /tmp/fo-a.log /tmp/fo-b.log
 }
 trap fo_cleanup EXIT
-
-# wait_for WHAT CMD...: CMD succeeds within 30 s (the emulated guest may be slow).
-wait_for() {
-	local what=$1 i
-	shift
-	for i in $(seq 300); do
-		if "$@"; then
-			echo "ok   $what (at ${SECONDS} s)"
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL $what"
-	exit 1
-}
 
 # echos NS: the ICMP echo requests NS has received so far.
 echos() {
@@ -86,7 +72,6 @@ check() {
 	shift
 	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; exit 1; fi
 }
-count_tasks() { cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true; }
 
 # The network.
 for ns in $R $ISP $A $B; do

@@ -141,3 +141,25 @@ ratelimited() {
 	fi
 	echo "ok   errors are logged at a bounded rate ($n lines for $2 errors)"
 }
+
+# count_tasks PATTERN: how many tasks have a name matching PATTERN (grep -E).
+count_tasks() {
+	cat /proc/[0-9]*/comm 2>/dev/null | grep -cE -- "$1" || true
+}
+
+# wait_for WHAT CMD...: CMD succeeds within WAIT_FOR_S seconds (10 by
+# default), polled every 0.1 s; otherwise FAIL with the log's tail.
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq $((${WAIT_FOR_S:-10} * 10))); do
+		if "$@"; then
+			echo "ok   $what (at ${SECONDS} s)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "FAIL $what"
+	dmesg | tail -20
+	exit 1
+}
