@@ -201,23 +201,38 @@ static void luaxtable_pushdecoded(lua_State *L, const struct luaxtable_info *inf
  * earlier binding (the script was restarted) decodes them again, once:
  * argsref is only touched under the runtime's lock.
  */
-static void luaxtable_pushargs(lua_State *L, struct luaxtable *ext, struct luaxtable_info *info,
-			       const struct luapacket_slot *slot)
+/* Protected: decodes the args of the call's rule and, when they have a slot, keeps them. */
+static int luaxtable_decodeargs(lua_State *L)
 {
-	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
+	struct luaxtable_call *call = lua_touserdata(L, 1);
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
+						       call->packet->slot);
 
-	if (unlikely(!args)) {
-		luaxtable_pushdecoded(L, info);
-		return;
-	}
-	if (unlikely(args->gen != ext->gen)) {
-		luaxtable_pushdecoded(L, info);
+	luaxtable_pushdecoded(L, call->info);
+	if (args) {
 		lua_pushvalue(L, -1);
 		args->ref = luaL_ref(L, LUA_REGISTRYINDEX);
-		args->gen = ext->gen;
-		return;
+		args->gen = call->ext->gen;
+	}
+	return 1;
+}
+
+/*
+ * Cannot raise (luapacket calls push outside the protected call): the
+ * rare decoding, which allocates, runs in a protected call of its own.
+ */
+static bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
+{
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
+						       call->packet->slot);
+
+	if (unlikely(!args || args->gen != call->ext->gen)) {
+		lua_pushcfunction(L, luaxtable_decodeargs);
+		lua_pushlightuserdata(L, call);
+		return lunatik_pcall(L, 1, 1) == LUA_OK;
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, args->ref);
+	return true;
 }
 
 /*
@@ -367,8 +382,7 @@ static int luaxtable_push(lua_State *L, void *ctx)
 
 	slot->cur = call->par;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_PARREF]);
-	luaxtable_pushargs(L, call->ext, call->info, slot);
-	return 2;
+	return luaxtable_pushargs(L, call) ? 2 : -1;
 }
 
 /* par shows no packet once the call is over: a script may keep par. */
@@ -379,11 +393,12 @@ static void luaxtable_done(void *ctx)
 	call->packet->slot->cur = NULL;
 }
 
-static void luaxtable_matchresult(lua_State *L, void *ctx)
+static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
 {
 	struct luaxtable_call *call = ctx;
 
 	call->match = lua_toboolean(L, -1);
+	return NULL;
 }
 
 /*
@@ -392,15 +407,18 @@ static void luaxtable_matchresult(lua_State *L, void *ctx)
  * STOLEN would leak the skb (we never consume it) and STOP is deprecated.
  * CONTINUE is XT_CONTINUE (0xffffffff) but -1 from Lua is accepted too.
  */
-static void luaxtable_targetresult(lua_State *L, void *ctx)
+static const char *luaxtable_targetresult(lua_State *L, void *ctx, char *why)
 {
 	struct luaxtable_call *call = ctx;
 	lua_Integer v;
 	int isnum;
 
 	v = lua_tointegerx(L, -1, &isnum);
-	if (!isnum)
-		luaL_error(L, "target returned %s, not a netfilter.action", luaL_typename(L, -1));
+	if (!isnum) {
+		snprintf(why, LUAPACKET_WHYMAX, "target returned %s, not a netfilter.action",
+			 luaL_typename(L, -1));
+		return why;
+	}
 	if (v == XT_CONTINUE || v == -1) {
 		call->verdict = XT_CONTINUE;
 	} else if (v == XT_RETURN) {
@@ -410,19 +428,28 @@ static void luaxtable_targetresult(lua_State *L, void *ctx)
 		case NF_QUEUE:
 		case NF_REPEAT:
 			/* legacy ebtables would take it for the offset of a chain to jump to */
-			if (xt_family(call->par) == NFPROTO_BRIDGE && !luaxtable_rule(call->info)->nft)
-				luaL_error(L, "target returned verdict %d, which ebtables cannot take",
-					   (int)v);
+			if (xt_family(call->par) == NFPROTO_BRIDGE &&
+			    !luaxtable_rule(call->info)->nft) {
+				snprintf(why, LUAPACKET_WHYMAX,
+					 "target returned verdict %d, which ebtables cannot take",
+					 (int)v);
+				return why;
+			}
 			fallthrough;
 		case NF_DROP:
 		case NF_ACCEPT:
 			call->verdict = (u32)v;
-			return;
+			return NULL;
 		}
-		luaL_error(L, "target returned verdict %d, which a target cannot give", (int)v);
+		snprintf(why, LUAPACKET_WHYMAX,
+			 "target returned verdict %d, which a target cannot give", (int)v);
+		return why;
 	} else {
-		luaL_error(L, "target returned %d, not a netfilter.action", (int)v);
+		snprintf(why, LUAPACKET_WHYMAX, "target returned %d, not a netfilter.action",
+			 (int)v);
+		return why;
 	}
+	return NULL;
 }
 
 static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *par)

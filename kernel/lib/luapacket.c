@@ -138,11 +138,6 @@ void luapacket_stats(struct luapacket *p, u64 *calls, u64 *errors)
 }
 EXPORT_SYMBOL_GPL(luapacket_stats);
 
-struct luapacket_ctx {
-	struct luapacket *p;
-	struct luapacket_call *call;
-};
-
 /*
  * Before a write reaches beyond what is writable (luadata_prepare_t): the
  * first one of a call settles the device's checksum state, since the
@@ -319,47 +314,55 @@ static void luapacket_fixcsum(struct sk_buff *skb)
 		luapacket_fixipv6(skb, noff);
 }
 
-/* Protected: callback(view, ...) and its results. */
-static int luapacket_pcall(lua_State *L)
+/* Lua raised, or the results were unusable: counted, and logged at a bounded rate. */
+static int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, const char *why)
 {
-	struct luapacket_ctx *ctx = lua_touserdata(L, 1);
-	struct luapacket_call *call = ctx->call;
-	int nargs = 1;
-
-	lua_rawgeti(L, LUA_REGISTRYINDEX, call->slot->fnref);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, call->slot->viewref);
-	if (call->push)
-		nargs += call->push(L, call->ctx);
-	lua_call(L, nargs, call->nresults);
-	if (call->result)
-		call->result(L, call->ctx);
-	return 0;
+	slot->errors++;
+	if (__ratelimit(&p->ratelimit))
+		pr_notice("%s: %s\n", p->name, why);
+	return -ECANCELED;
 }
 
+/*
+ * The callback is called directly in a protected call (no C function
+ * around it): its arguments are pushed before, its results read after,
+ * by code that cannot raise (lua_checkstack makes room without raising).
+ */
 static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call)
 {
-	struct luapacket_ctx ctx = { .p = p, .call = call };
 	struct luapacket_slot *slot = call->slot;
-	int status;
+	const char *why = NULL;
+	char buf[LUAPACKET_WHYMAX];
+	int nargs = 1;
 
 	slot->calls++;
 	luadata_resetskb(slot->view, call->skb, call->base,
 			 call->writable ? luapacket_prepare : NULL, call);
-	lua_pushcfunction(L, luapacket_pcall);
-	lua_pushlightuserdata(L, &ctx);
-	status = lunatik_pcall(L, 1, 0);
+	if (unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
+		luadata_clear(slot->view);
+		return luapacket_fail(p, slot, "no room on the Lua stack");
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->fnref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->viewref);
+	if (call->push) {
+		int n = call->push(L, call->ctx);
+
+		if (unlikely(n < 0))
+			why = "cannot pass the arguments";
+		nargs += n;
+	}
+	if (likely(!why)) {
+		if (unlikely(lunatik_pcall(L, nargs, call->nresults) != LUA_OK))
+			/* A number would be converted, which allocates: only strings. */
+			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
+			      "error object is not a string";
+		else if (call->result)
+			why = call->result(L, call->ctx, buf);
+	}
 	luadata_clear(slot->view);
 	if (call->done)
 		call->done(call->ctx);
-	if (status == LUA_OK)
-		return 0;
-	slot->errors++;
-	if (__ratelimit(&p->ratelimit)) {
-		const char *msg = lua_tostring(L, -1);
-
-		pr_notice("%s: %s\n", p->name, msg ? msg : "error object is not a string");
-	}
-	return -ECANCELED;
+	return likely(!why) ? 0 : luapacket_fail(p, slot, why);
 }
 
 int luapacket_call(struct luapacket *p, struct luapacket_call *call)

@@ -49,16 +49,33 @@ enum luapacket_start {
 	LUAPACKET_MAC,			/* the MAC header when set, else skb->data */
 };
 
-/* One call: what the view shows and what goes in and out besides it. */
+/* Arguments a call may push after the view (push()). */
+#define LUAPACKET_MAXPUSH	6
+/* The longest message result() may write. */
+#define LUAPACKET_WHYMAX	80
+
+/*
+ * One call: what the view shows and what goes in and out besides it.
+ * push() and result() run outside the protected call (the callback is
+ * called directly, without a C function around it): they must not raise.
+ */
 struct luapacket_call {
 	struct sk_buff *skb;
 	enum luapacket_start start;
 	bool writable;			/* hooks and targets: writable on demand (matches: not) */
-	/* Pushes the arguments after the view; returns their count. Protected: may raise. */
+	/*
+	 * Pushes at most LUAPACKET_MAXPUSH arguments after the view (the stack
+	 * has room for them); returns their count, or a negative count when
+	 * it cannot (what it pushed stays: luapacket drops it).
+	 */
 	int (*push)(lua_State *L, void *ctx);
 	int nresults;
-	/* Reads the nresults results (at -nresults..-1). Protected: may raise. */
-	void (*result)(lua_State *L, void *ctx);
+	/*
+	 * Reads the nresults results (at -nresults..-1); returns NULL, or why
+	 * they are unusable (counted and logged as an error of the call),
+	 * which may be written in why (LUAPACKET_WHYMAX bytes).
+	 */
+	const char *(*result)(lua_State *L, void *ctx, char *why);
 	/* After the call, whatever its outcome, still under the runtime's lock. */
 	void (*done)(void *ctx);
 	void *ctx;

@@ -109,22 +109,31 @@ static bool luanetfilter_verdict(struct luanetfilter *nf, lua_Integer v, unsigne
 	return false;
 }
 
-/* Protected (inside luapacket's pcall): errors here count as the hook's errors. */
-static void luanetfilter_result(lua_State *L, void *ctx)
+/* Cannot raise (luapacket calls it outside the protected call): says what is wrong. */
+static const char *luanetfilter_result(lua_State *L, void *ctx, char *why)
 {
 	struct luanetfilter_call *c = ctx;
 
-	if (!lua_isinteger(L, -2))
-		luaL_error(L, "hook returned %s, not a verdict", luaL_typename(L, -2));
-	if (!luanetfilter_verdict(c->nf, lua_tointeger(L, -2), &c->verdict))
-		luaL_error(L, "hook returned an invalid verdict (%I)",
-			   (LUAI_UACINT)lua_tointeger(L, -2));
+	if (!lua_isinteger(L, -2)) {
+		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a verdict",
+			 luaL_typename(L, -2));
+		return why;
+	}
+	if (!luanetfilter_verdict(c->nf, lua_tointeger(L, -2), &c->verdict)) {
+		snprintf(why, LUAPACKET_WHYMAX, "hook returned an invalid verdict (%lld)",
+			 (long long)lua_tointeger(L, -2));
+		return why;
+	}
 	if (lua_isnil(L, -1))
-		return;
-	if (!lua_isinteger(L, -1))
-		luaL_error(L, "hook returned %s, not a mark", luaL_typename(L, -1));
+		return NULL;
+	if (!lua_isinteger(L, -1)) {
+		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a mark",
+			 luaL_typename(L, -1));
+		return why;
+	}
 	c->mark = (u32)lua_tointeger(L, -1);
 	c->setmark = true;
+	return NULL;
 }
 
 static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
