@@ -22,6 +22,9 @@ end
 local empty = run("empty", function () for _ = 1, N do end end)
 local cases = {
 	{"lua call", function () for _ = 1, N do f() end end},
+	{"c call rawequal", function () local re = rawequal; for _ = 1, N do re(d, d) end end},
+	{"c call math.abs", function () local abs = math.abs; for _ = 1, N do abs(1) end end},
+	{"d.getbyte local", function () local g = d.getbyte; for _ = 1, N do g(d, 0) end end},
 	{"d:getbyte", function () for _ = 1, N do d:getbyte(0) end end},
 	{"d:getint64", function () for _ = 1, N do d:getint64(0) end end},
 	{"#d", function () for _ = 1, N do local _ = #d end end},
