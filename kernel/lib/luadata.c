@@ -37,6 +37,9 @@
 
 #include "lunatik.h"
 #include "luadata.h"
+/* Lua's internals, for the hot path of methods (luadata_check). */
+#include "lstate.h"
+#include "lobject.h"
 
 /* data.new() refuses more; a non-sleepable runtime gets at most a kmalloc. */
 #define LUADATA_MAX_SIZE	(64 << 20)
@@ -74,25 +77,38 @@ static const lunatik_class_t luadata_class;
 
 /*
  * The object at 1. Every method is a closure over the class's metatable
- * (luadata_newclass): one metatable comparison tells a data object, which
- * is most of the cost of a small method. Anything else (another object, a
- * class made without our closures) takes lunatik's full check.
+ * (luadata_newclass): one pointer comparison of metatables tells a data
+ * object. Most of a small method's cost was the API calls around that
+ * test, so the hot path reads the call's values in place, through Lua's
+ * internals (lstate.h); anything else (another object, a function without
+ * our upvalue) takes lunatik's full check, which raises the usual error.
  */
 static inline struct luadata *luadata_check(lua_State *L)
 {
-	if (likely(lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1))) {
-		int same = lua_rawequal(L, -1, lua_upvalueindex(1));
+	const CallInfo *ci = L->ci;
+	const TValue *fn = s2v(ci->func);
+	const TValue *o = s2v(ci->func + 1);
 
-		lua_pop(L, 1);
-		if (likely(same)) {
-			lunatik_object_t *object = *(lunatik_object_t **)lua_touserdata(L, 1);
+	if (likely(ci->func + 1 < L->top && ttisfulluserdata(o) && ttisCclosure(fn) &&
+		   clCvalue(fn)->nupvalues >= 1 && ttistable(&clCvalue(fn)->upvalue[0]) &&
+		   uvalue(o)->metatable == hvalue(&clCvalue(fn)->upvalue[0]))) {
+		lunatik_object_t *object = *(lunatik_object_t **)getudatamem(uvalue(o));
 
-			/* The metatable can be set on another userdata (debug.setmetatable). */
-			if (likely(object && object->class == &luadata_class && object->private))
-				return object->private;
-		}
+		/* The metatable can be set on another userdata (debug.setmetatable). */
+		if (likely(object && object->class == &luadata_class && object->private))
+			return object->private;
 	}
 	return lunatik_checkprivate(L, 1, &luadata_class);
+}
+
+/* luaL_checkinteger(L, arg), reading an integer argument in place. */
+static inline lua_Integer luadata_checkinteger(lua_State *L, int arg)
+{
+	const StkId at = L->ci->func + arg;
+
+	if (likely(at < L->top && ttisinteger(s2v(at))))
+		return ivalue(s2v(at));
+	return luaL_checkinteger(L, arg);
 }
 
 /*
@@ -159,7 +175,7 @@ static inline const u8 *luadata_toread(lua_State *L, struct luadata *data, lua_I
 static int luadata_get##name(lua_State *L)				\
 {									\
 	struct luadata *data = luadata_check(L);			\
-	const u8 *p = luadata_toread(L, data, luaL_checkinteger(L, 2),	\
+	const u8 *p = luadata_toread(L, data, luadata_checkinteger(L, 2),	\
 				     sizeof(type));			\
 									\
 	lua_pushinteger(L, (lua_Integer)get_unaligned((const type *)p));	\
@@ -168,8 +184,8 @@ static int luadata_get##name(lua_State *L)				\
 static int luadata_set##name(lua_State *L)				\
 {									\
 	struct luadata *data = luadata_check(L);			\
-	lua_Integer offset = luaL_checkinteger(L, 2);			\
-	type value = (type)luaL_checkinteger(L, 3);			\
+	lua_Integer offset = luadata_checkinteger(L, 2);			\
+	type value = (type)luadata_checkinteger(L, 3);			\
 									\
 	put_unaligned(value, (type *)luadata_towrite(L, data, offset,	\
 						     sizeof(type)));	\
@@ -191,7 +207,7 @@ LUADATA_ACCESSORS(number, lua_Integer)
 static int luadata_getstring(lua_State *L)
 {
 	struct luadata *data = luadata_check(L);
-	lua_Integer offset = luaL_checkinteger(L, 2);
+	lua_Integer offset = luadata_checkinteger(L, 2);
 	lua_Integer length;
 
 	if (lua_isnoneornil(L, 3)) {
@@ -200,7 +216,7 @@ static int luadata_getstring(lua_State *L)
 		if (offset < 0 || (lua_Unsigned)offset > data->size)
 			length = 0;
 	} else {
-		length = luaL_checkinteger(L, 3);
+		length = luadata_checkinteger(L, 3);
 	}
 	luadata_bounds(L, data, offset, length);
 	if (!length) {
@@ -222,76 +238,71 @@ static int luadata_getstring(lua_State *L)
 #define LUADATA_NAME_MAX	255
 
 /*
- * d:getname(offset [, limit [, origin]]): the DNS name at offset, in wire
- * form (RFC 1035 4.1.4): labels of at most 63 bytes, 255 bytes in all,
- * and compression pointers counted from origin (default 0), each pointing
- * strictly before where the name, or the part reached by the previous
- * pointer, started (positions decrease: loops end). Nothing at or past
- * limit (default, and at most, the size) is read. Returns the name in
- * lower case (ASCII), its labels joined by dots (a dot inside a label
- * escaped as "\."), "" for the root, and the offset just after the name
- * where it sits; nil and a reason when it is malformed or truncated.
- * One call instead of a read per label, for packet scripts.
+ * The DNS name at pos, in wire form (RFC 1035 4.1.4): labels of at most 63
+ * bytes, 255 bytes in all, and compression pointers counted from origin,
+ * each pointing strictly before where the name, or the part reached by
+ * the previous pointer, started (positions decrease: loops end). Nothing
+ * at or past limit (at most the size) is read. Writes the name in lower
+ * case (ASCII), its labels joined by dots (a dot inside a label escaped as
+ * "\."), "" for the root, in buf (LUADATA_NAME_BUF bytes), and returns its
+ * length with *after, the offset just after the name where it sits; or -1
+ * with *why when it is malformed or truncated. Raises only if a paged part
+ * of a packet cannot be read.
  */
-static int luadata_getname(lua_State *L)
+static int luadata_name(lua_State *L, struct luadata *data, lua_Integer pos, lua_Integer limit,
+			lua_Integer origin, char *buf, lua_Integer *after, const char **why)
 {
-	struct luadata *data = luadata_check(L);
-	lua_Integer pos = luaL_checkinteger(L, 2);
-	lua_Integer limit = luaL_optinteger(L, 3, (lua_Integer)data->size);
-	lua_Integer origin = luaL_optinteger(L, 4, 0);
-	lua_Integer floor = pos, after = -1;
+	lua_Integer floor = pos;
 	unsigned int total = 0;
-	const char *why = NULL;
 	u8 copy[LUADATA_NAME_LABEL];
-	bool first = true;
-	luaL_Buffer b;
+	int n = 0;
 
+	*after = -1;
 	if (limit < 0 || (lua_Unsigned)limit > data->size)
 		limit = (lua_Integer)data->size;
-	luaL_buffinit(L, &b);
 	for (;;) {
 		const u8 *label;
 		unsigned int len, i;
 
 		if (pos < 0 || pos >= limit) {
-			why = "name truncated";
-			break;
+			*why = "name truncated";
+			return -1;
 		}
 		len = *luadata_toread(L, data, pos, 1);
 		if (!len) {
-			if (after < 0)
-				after = pos + 1;
-			break;
+			if (*after < 0)
+				*after = pos + 1;
+			return n;
 		}
 		if ((len & 0xc0) == 0xc0) {
 			lua_Integer target;
 
 			if (pos + 2 > limit) {
-				why = "pointer truncated";
-				break;
+				*why = "pointer truncated";
+				return -1;
 			}
 			target = origin + ((len & 0x3f) << 8 | *luadata_toread(L, data, pos + 1, 1));
 			if (target >= floor) {
-				why = "compression pointer does not point back";
-				break;
+				*why = "compression pointer does not point back";
+				return -1;
 			}
-			if (after < 0)
-				after = pos + 2;
+			if (*after < 0)
+				*after = pos + 2;
 			pos = floor = target;
 			continue;
 		}
 		if (len > LUADATA_NAME_LABEL) {
-			why = "bad label length";
-			break;
+			*why = "bad label length";
+			return -1;
 		}
 		total += len + 1;
 		if (total + 1 > LUADATA_NAME_MAX) {
-			why = "name too long";
-			break;
+			*why = "name too long";
+			return -1;
 		}
 		if (pos + 1 + len > limit) {
-			why = "label truncated";
-			break;
+			*why = "label truncated";
+			return -1;
 		}
 		if ((size_t)(pos + 1 + len) <= data->linear) {
 			label = data->ptr + pos + 1;
@@ -299,24 +310,51 @@ static int luadata_getname(lua_State *L)
 			luadata_copy(L, data, pos + 1, len, copy);
 			label = copy;
 		}
-		if (!first)
-			luaL_addchar(&b, '.');
-		first = false;
+		if (n)
+			buf[n++] = '.';
+		/* At most 2 bytes a byte of the 254 a name has besides its end. */
 		for (i = 0; i < len; i++) {
 			u8 c = label[i];
 
 			if (c == '.')	/* not a separator: keep names unambiguous */
-				luaL_addchar(&b, '\\');
-			luaL_addchar(&b, c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+				buf[n++] = '\\';
+			buf[n++] = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 		}
 		pos += 1 + len;
 	}
-	if (why) {
+}
+
+int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
+		       lua_Integer origin, char *buf, lua_Integer *after, const char **why)
+{
+	return luadata_name(L, lunatik_checkprivate(L, ix, &luadata_class), pos, limit, origin,
+			    buf, after, why);
+}
+EXPORT_SYMBOL_GPL(luadata_getdnsname);
+
+/*
+ * d:getname(offset [, limit [, origin]]): the DNS name at offset (see
+ * luadata_name; limit defaults to the size, origin to 0) and the offset
+ * after it; nil and a reason when it is malformed or truncated. One call
+ * instead of a read per label, for packet scripts.
+ */
+static int luadata_getname(lua_State *L)
+{
+	struct luadata *data = luadata_check(L);
+	lua_Integer pos = luadata_checkinteger(L, 2);
+	lua_Integer limit = luaL_optinteger(L, 3, (lua_Integer)data->size);
+	lua_Integer origin = luaL_optinteger(L, 4, 0);
+	const char *why = NULL;
+	lua_Integer after;
+	char buf[LUADATA_NAME_BUF];
+	int len = luadata_name(L, data, pos, limit, origin, buf, &after, &why);
+
+	if (len < 0) {
 		lua_pushnil(L);
 		lua_pushstring(L, why);
 		return 2;
 	}
-	luaL_pushresult(&b);
+	lua_pushlstring(L, buf, len);
 	lua_pushinteger(L, after);
 	return 2;
 }
@@ -325,7 +363,7 @@ static int luadata_getname(lua_State *L)
 static int luadata_setstring(lua_State *L)
 {
 	struct luadata *data = luadata_check(L);
-	lua_Integer offset = luaL_checkinteger(L, 2);
+	lua_Integer offset = luadata_checkinteger(L, 2);
 	size_t length;
 	const char *s = luaL_checklstring(L, 3, &length);
 	u8 *p;

@@ -45,6 +45,19 @@ typedef int (*luadata_prepare_t)(void *ctx, struct sk_buff *skb, unsigned int ne
 void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
 		      luadata_prepare_t prepare, void *ctx);
 
+/* A DNS name as text: 254 bytes of a wire-form name, each perhaps escaped. */
+#define LUADATA_NAME_BUF	512
+
+/*
+ * d:getname() for other modules: the DNS name at pos of the data object at
+ * ix (raises if it is not one), nothing read at or past limit, compression
+ * pointers counted from origin. Writes it in lower case, labels joined by
+ * dots, in buf (LUADATA_NAME_BUF bytes) and returns its length, with the
+ * offset after it in *after; -1 and why in *why if it is malformed.
+ */
+int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
+		       lua_Integer origin, char *buf, lua_Integer *after, const char **why);
+
 /* Back to size 0: any later access from a script raises "out of bounds". */
 void luadata_clear(lunatik_object_t *view);
 

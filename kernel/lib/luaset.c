@@ -8,7 +8,10 @@
  *   set.labeled(map [, nocase])   {[member] = label} with labels in [1, 2^32);
  *                                 s:match(key): the OR of the labels of key
  *                                 and of every suffix of key after a '.'
- *                                 ("a.b.c", "b.c", "c"), 0 if none
+ *                                 ("a.b.c", "b.c", "c"), 0 if none;
+ *                                 s:match(d, offset [, limit [, origin]]):
+ *                                 the same for the DNS name at offset of the
+ *                                 data object d (see luaset_match)
  *   #s                            the number of members
  *
  * The API is Lunatik's set. nocase (our addition) folds ASCII letters in
@@ -28,6 +31,7 @@
 #include <linux/string.h>
 
 #include "lunatik.h"
+#include "luadata.h"
 
 struct luaset {
 	size_t n;			/* members */
@@ -117,11 +121,10 @@ static int luaset_has(lua_State *L)
 	return 1;
 }
 
-static int luaset_match(lua_State *L)
+/* The OR of the labels of key and of its suffixes after each '.'. */
+static u32 luaset_labels(const struct luaset *set, const char *key, size_t len)
 {
-	struct luaset *set = luaset_check(L, &luaset_labeled_class);
-	size_t len, i = 0;
-	const char *key = luaL_checklstring(L, 2, &len);
+	size_t i = 0;
 	u32 labels = 0;
 
 	for (;;) {
@@ -132,11 +135,42 @@ static int luaset_match(lua_State *L)
 			labels |= set->labels[at];
 		dot = memchr(key + i, '.', len - i);
 		if (!dot)
-			break;
+			return labels;
 		i = dot - key + 1;
 	}
-	lua_pushinteger(L, labels);
-	return 1;
+}
+
+/*
+ * s:match(key), or s:match(d, offset [, limit [, origin]]) for the DNS
+ * name at offset of the data object d, read as d:getname reads it (our
+ * addition: a packet's name is matched where it lies, without making a
+ * string of it). The data form returns the labels and the offset after
+ * the name, or nil and why the name is malformed.
+ */
+static int luaset_match(lua_State *L)
+{
+	struct luaset *set = luaset_check(L, &luaset_labeled_class);
+	char buf[LUADATA_NAME_BUF];
+	const char *key, *why;
+	lua_Integer after;
+	size_t len;
+	int n;
+
+	if (lua_type(L, 2) != LUA_TUSERDATA) {
+		key = luaL_checklstring(L, 2, &len);
+		lua_pushinteger(L, luaset_labels(set, key, len));
+		return 1;
+	}
+	n = luadata_getdnsname(L, 2, luaL_checkinteger(L, 3), luaL_optinteger(L, 4, LUA_MAXINTEGER),
+			       luaL_optinteger(L, 5, 0), buf, &after, &why);
+	if (n < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	lua_pushinteger(L, luaset_labels(set, buf, n));
+	lua_pushinteger(L, after);
+	return 2;
 }
 
 static int luaset_len(lua_State *L)

@@ -86,6 +86,24 @@ eq(select(2, wire(long):getname(0)), "name too long", "256 octets")
 local max = string.rep("\63" .. string.rep("a", 63), 3) .. "\61" .. string.rep("b", 61) .. "\0"
 eq(#wire(max):getname(0), 253, "255 octets: the longest name")
 raises("number expected", m.getname, m, "x")
+local dots = string.rep("\1.", 127) .. "\0"
+eq(#wire(dots):getname(0), 380, "255 octets of dots, each escaped")
+
+-- s:match(d, offset [, limit [, origin]]): a name where it lies
+local q = wire("\0\0\3API\6GitHub\3com\0\6gitlab\192\13\9notgithub\192\13")
+eq(select(2, q:getname(2)), 18, "q: after the first name")
+local labels, after = d:match(q, 2)
+eq(labels, 5, "data form: api.github.com")
+eq(after, 18, "data form: the offset after the name")
+eq(d:match(q, 18), 2, "data form, through a pointer: gitlab.com")
+eq(d:match(q, 27), 0, "data form: notgithub.com is not under github.com")
+eq(d:match(q, 27, #q, 0), 0, "data form, explicit origin")
+eq(select(2, d:match(q, 2, 10)), "label truncated", "data form: label past limit")
+eq(select(2, d:match(q, 18, #q, 20)), "compression pointer does not point back", "data form: origin")
+eq(select(2, d:match(q, #q)), "name truncated", "data form: at the end")
+eq(d:match(wire(dots), 0), 0, "data form: the longest escaped name")
+raises("data expected", d.match, d, s, 0)
+raises("number expected", d.match, d, q, "x")
 
 -- The quick check of data methods refuses what is not a data object.
 raises("data expected", m.getbyte, s, 0)
