@@ -85,6 +85,16 @@ for _, c in ipairs({{"github.com", "github.com"}, {"API.GitHub.com", "github.com
 	local d = data(query(c[1]))
 	local name = dns.question(d, 0, #d)
 	expect("match " .. c[1], c[2], dns.match(name, set))
+	expect("inset " .. c[1], c[2] ~= nil, dns.inset(d, 0, #d, set))
+end
+do
+	local d = data(query("api.github.com"))
+	expect("inset of a cut question", "question truncated", select(2, dns.inset(d, 0, #d - 1, set)))
+	expect("inset of a cut name", "label truncated", select(2, dns.inset(d, 0, 18, set)))
+	local none = data(be16(1) .. be16(0x100) .. be16(0):rep(4))
+	expect("inset without a question", "no question", select(2, dns.inset(none, 0, #none, set)))
+	local dotted = data(be16(1) .. be16(0x100) .. be16(1) .. be16(0):rep(3) .. "\10github.com\0" .. be16(1) .. be16(1))
+	expect("a label with a dot in it is not the domain", false, dns.inset(dotted, 0, #dotted, set))
 end
 do
 	local d = data(query("A.b.C"))

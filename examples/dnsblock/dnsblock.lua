@@ -48,13 +48,13 @@ xtable.match{
 		if not msg then
 			return false
 		end
-		local name = dns.qname(skb, msg, limit)
-		if not name then
-			return false
-		end
 		-- A rule kept across a restart of this script was never checked here.
 		local rule = rules[userargs] or parse(userargs)
-		return (dns.match(name, rule.set) ~= nil) ~= rule.invert
+		local found = dns.inset(skb, msg, limit, rule.set)
+		if found == nil then
+			return false	-- no question, or one too malformed to read
+		end
+		return found ~= rule.invert
 	end,
 	checkentry = function (userargs)
 		parse(userargs)

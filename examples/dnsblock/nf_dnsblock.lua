@@ -34,11 +34,12 @@ local function hook(packet)
 	if not msg then
 		return ACCEPT
 	end
-	local name = dns.qname(packet, msg, limit)
-	local domain = name and dns.match(name, blocked)
-	if not domain then
+	if not dns.inset(packet, msg, limit, blocked) then
 		return ACCEPT
 	end
+	-- Blocked: the name and the domain, for the log.
+	local name = dns.qname(packet, msg, limit)
+	local domain = dns.match(name, blocked)
 	count.blocked = count.blocked + 1
 	print("dnsblock: query for " .. name .. " blocked (" .. domain .. "), " ..
 		count.blocked .. " so far")
