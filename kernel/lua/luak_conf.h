@@ -68,7 +68,12 @@
 
 /* Calls into l_noret functions of other objects confuse objtool; see the port notes. */
 #define l_noret			void
-#define LUA_USE_JUMPTABLE	0
+/*
+ * One indirect jump per instruction instead of a chain of comparisons (the
+ * kernel builds with -fno-jump-tables); the table is annotated for objtool
+ * (patches/0004-jumptable.patch).
+ */
+#define LUA_USE_JUMPTABLE	1
 
 #define luai_makeseed(L)	luak_random()
 #define l_randomizePivot()	luak_random()
