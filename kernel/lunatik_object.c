@@ -7,8 +7,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/hash.h>
 
 #include "lunatik.h"
+#include "lunatik_runtime.h"
+/* Lua's internals: lunatik_testobject reads an argument in place. */
+#include "lstate.h"
+#include "lobject.h"
 
 lunatik_object_t *lunatik_createobject(const lunatik_class_t *class, size_t size, bool sleep)
 {
@@ -197,24 +202,52 @@ lunatik_object_t *lunatik_newobject(lua_State *L, const lunatik_class_t *class, 
 }
 EXPORT_SYMBOL_GPL(lunatik_newobject);
 
-/* Returns the object of the userdata at ix if it is a Lunatik object, else NULL. */
+/*
+ * Returns the object of the userdata at ix if it is a Lunatik object, else
+ * NULL: its metatable is the one its class has in this state's registry.
+ * The pairs of class and metatable found are kept in the state, so that
+ * most checks make no registry lookup, and an argument's value is read in
+ * place (Lua's internals): every method of every library checks its object.
+ */
 lunatik_object_t *lunatik_testobject(lua_State *L, int ix)
 {
-	lunatik_object_t **pobject;
+	struct lunatik_state *s = lunatik_stateof(L);
 	lunatik_object_t *object;
+	const void *mt;
+	unsigned int h;
 	int found;
 
-	/* lua_touserdata() returns a light userdata's pointer too: never read that. */
-	if (lua_type(L, ix) != LUA_TUSERDATA)
+	if (ix > 0) {
+		StkId at = L->ci->func + ix;
+		const Udata *u;
+
+		/* A light userdata is not one (never read what it points to). */
+		if (at >= L->top || !ttisfulluserdata(s2v(at)))
+			return NULL;
+		u = uvalue(s2v(at));
+		mt = u->metatable;
+		if (!mt)
+			return NULL;
+		object = *(lunatik_object_t **)getudatamem(u);
+	} else {
+		if (lua_type(L, ix) != LUA_TUSERDATA || !lua_getmetatable(L, ix))
+			return NULL;
+		mt = lua_topointer(L, -1);
+		lua_pop(L, 1);
+		object = *(lunatik_object_t **)lua_touserdata(L, ix);
+	}
+	if (!object)
 		return NULL;
-	pobject = lua_touserdata(L, ix);
-	if (!*pobject || !lua_getmetatable(L, ix))
+	h = hash_ptr(object->class, LUNATIK_CLASSES_BITS);
+	if (s->classes[h].class == object->class && s->classes[h].mt == mt)
+		return object;
+	found = lunatik_getclass(L, object->class) == LUA_TTABLE && lua_topointer(L, -1) == mt;
+	lua_pop(L, 1);
+	if (!found)
 		return NULL;
-	object = *pobject;
-	found = lunatik_getclass(L, object->class);
-	found = found == LUA_TTABLE && lua_rawequal(L, -1, -2);
-	lua_pop(L, 2);
-	return found ? object : NULL;
+	s->classes[h].class = object->class;
+	s->classes[h].mt = mt;
+	return object;
 }
 EXPORT_SYMBOL_GPL(lunatik_testobject);
 

@@ -28,6 +28,9 @@ struct lunatik_budget {
 };
 
 /* What a runtime's Lua state knows of itself; its extra space points here. */
+/* lunatik_testobject's cache: 8 classes (a script uses a few). */
+#define LUNATIK_CLASSES_BITS	3
+
 struct lunatik_state {
 	struct luak_limits limits;	/* first: Lua's stack guard and budget read it */
 	struct lunatik_budget budget;
@@ -46,6 +49,11 @@ struct lunatik_state {
 	int cpu;
 	struct lunatik_group *group;	/* a reference, NULL for a plain runtime */
 	unsigned int nshared;		/* objects of the group this state has found */
+	/* Class metatables found by lunatik_testobject, by class address. */
+	struct {
+		const lunatik_class_t *class;
+		const void *mt;		/* anchored in the registry while the state lives */
+	} classes[1 << LUNATIK_CLASSES_BITS];
 };
 
 static inline struct lunatik_state *lunatik_stateof(lua_State *L)
