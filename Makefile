@@ -55,7 +55,8 @@ lua-src:
 	kernel/lua/fetch.sh
 
 # xt/ links against the core's symbols: a second kbuild pass with its
-# Module.symvers. objtool warnings matter: on 6.12 they flag indirect jumps
+# Module.symvers (kbuild reruns modpost only when its own inputs change, so
+# a newer core's symbol versions remove xt's output to make it run). objtool warnings matter: on 6.12 they flag indirect jumps
 # that indirect branch tracking would fault on, which QEMU cannot catch.
 modules: lua-src
 	@[ -e $(KDIR)/Makefile ] || { echo "No kernel headers at $(KDIR) for $(KERNEL_RELEASE):" \
@@ -63,7 +64,9 @@ modules: lua-src
 		"kernel) or set KERNEL_RELEASE=... KDIR=..." >&2; exit 1; }
 	set -o pipefail; { \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules && \
-		if [ -f xt/Kbuild ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
+		if [ -f xt/Kbuild ]; then \
+			if [ xt/Module.symvers -ot kernel/Module.symvers ]; then rm -f xt/Module.symvers; fi; \
+			$(MAKE) -C $(KDIR) M=$(CURDIR)/xt \
 			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kernel/Module.symvers modules; fi; \
 	} 2>&1 | tee .modules.log
 	VMLINUX_BTF="$(VMLINUX_BTF)" RESOLVE_BTFIDS="$(RESOLVE_BTFIDS)" \

@@ -71,9 +71,15 @@
 /*
  * One indirect jump per instruction instead of a chain of comparisons (the
  * kernel builds with -fno-jump-tables); the table is annotated for objtool
- * (patches/0004-jumptable.patch).
+ * (patches/0004-jumptable.patch). Not with indirect branch tracking (IBT,
+ * Debian's 6.12): a label's address is no ENDBR landing pad, and objtool
+ * there takes the jump for a sibling call.
  */
+#ifdef CONFIG_X86_KERNEL_IBT
+#define LUA_USE_JUMPTABLE	0
+#else
 #define LUA_USE_JUMPTABLE	1
+#endif
 
 #define luai_makeseed(L)	luak_random()
 #define l_randomizePivot()	luak_random()
