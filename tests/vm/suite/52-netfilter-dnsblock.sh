@@ -19,15 +19,7 @@ cleanup_net() {
 	ip netns del $S 2>/dev/null || true
 }
 trap cleanup_net EXIT
-ip netns add $C
-ip netns add $S
-ip link add vc netns $C type veth peer name vs netns $S
-ip -n $C addr add 10.9.2.2/24 dev vc
-ip -n $S addr add 10.9.2.1/24 dev vs
-ip -n $C addr add fd00:92::2/64 dev vc nodad
-ip -n $S addr add fd00:92::1/64 dev vs nodad
-ip -n $C link set vc up
-ip -n $S link set vs up
+veth_pair $C $S 2
 ip netns exec $S dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=10.9.2.1 --listen-address=fd00:92::1 \
 	--address=/github.com/192.0.2.1 --address=/gitlab.com/192.0.2.2 \

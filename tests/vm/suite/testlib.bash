@@ -163,3 +163,18 @@ wait_for() {
 	dmesg | tail -20
 	exit 1
 }
+
+# veth_pair C S N: namespaces C and S joined by a veth pair, vc in C with
+# 10.9.N.2/24 and fd00:9N::2/64, vs in S with 10.9.N.1 and fd00:9N::1, up.
+veth_pair() {
+	local c=$1 s=$2 n=$3
+	ip netns add "$c"
+	ip netns add "$s"
+	ip link add vc netns "$c" type veth peer name vs netns "$s"
+	ip -n "$c" addr add "10.9.$n.2/24" dev vc
+	ip -n "$s" addr add "10.9.$n.1/24" dev vs
+	ip -n "$c" addr add "fd00:9$n::2/64" dev vc nodad
+	ip -n "$s" addr add "fd00:9$n::1/64" dev vs nodad
+	ip -n "$c" link set vc up
+	ip -n "$s" link set vs up
+}
