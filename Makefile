@@ -90,7 +90,7 @@ man:
 # The eBPF half of examples/filter (clang, libbpf-dev): https.o, installed
 # into $(PREFIX)/lib/bpf/lunatik (README, "filter").
 ebpf:
-	$(MAKE) -C examples/filter ebpf
+	$(MAKE) -C examples/filter ebpf WERROR=$(WERROR)
 
 ebpf_install:
 	$(MAKE) -C examples/filter ebpf_install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
