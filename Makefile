@@ -82,9 +82,9 @@ list-modules:
 	done
 
 userspace:
-	$(SUBMAKE) -C usr/bin
-	$(SUBMAKE) -C nft
-	set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d; done
+	+$(SUBMAKE) -C usr/bin
+	+$(SUBMAKE) -C nft
+	+set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d; done
 	$(MAKE) -C tests/xt	# test plugins of the VM tests, never installed
 
 man:
@@ -93,7 +93,7 @@ man:
 # The eBPF half of examples/filter (clang, libbpf-dev): https.o, installed
 # into $(PREFIX)/lib/bpf/lunatik (README, "filter").
 ebpf:
-	$(MAKE) -C examples/filter ebpf
+	$(MAKE) -C examples/filter ebpf WERROR=$(WERROR)
 
 ebpf_install:
 	$(MAKE) -C examples/filter ebpf_install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
@@ -122,18 +122,18 @@ scripts_install:
 	install -m 0644 kernel/lib/syscall/*.lua $(SCRIPTS_DIR)/syscall/
 
 install-tools:
-	$(SUBMAKE) -C usr/bin install
-	$(SUBMAKE) -C nft install
+	+$(SUBMAKE) -C usr/bin install
+	+$(SUBMAKE) -C nft install
 	$(MAKE) -C docs/man install DESTDIR=$(DESTDIR) MANDIR=$(MANDIR)
 	install -D -m 0644 usr/share/bash-completion/completions/lunatik $(DESTDIR)$(BASHCOMPDIR)/lunatik
 	install -D -m 0644 usr/share/bash-completion/completions/nft-lua $(DESTDIR)$(BASHCOMPDIR)/nft-lua
 
 install-xtable:
-	$(SUBMAKE) -C usr/lib/xtable install-generator
+	+$(SUBMAKE) -C usr/lib/xtable install-generator
 
 install-examples examples_install:
-	$(SUBMAKE) -C examples install
-	set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d install; done
+	+$(SUBMAKE) -C examples install
+	+set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d install; done
 
 uninstall: uninstall-core uninstall-tools uninstall-xtable uninstall-examples
 	[ -n "$(INSTALL_MOD_PATH)" ] || depmod -a $(KERNEL_RELEASE)
@@ -144,17 +144,17 @@ uninstall-core:
 	-rmdir $(SCRIPTS_DIR) 2>/dev/null
 
 uninstall-tools:
-	$(SUBMAKE) -C usr/bin uninstall
-	$(SUBMAKE) -C nft uninstall
+	+$(SUBMAKE) -C usr/bin uninstall
+	+$(SUBMAKE) -C nft uninstall
 	$(MAKE) -C docs/man uninstall DESTDIR=$(DESTDIR) MANDIR=$(MANDIR)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/lunatik $(DESTDIR)$(BASHCOMPDIR)/nft-lua
 
 uninstall-xtable:
-	$(SUBMAKE) -C usr/lib/xtable uninstall-generator
+	+$(SUBMAKE) -C usr/lib/xtable uninstall-generator
 
 uninstall-examples:
-	$(SUBMAKE) -C examples uninstall
-	set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d uninstall; done
+	+$(SUBMAKE) -C examples uninstall
+	+set -e; for d in $(XT_PLUGINS); do $(SUBMAKE) -C $$d uninstall; done
 
 # The modules' sources as DKMS builds them (dkms.conf, the two kbuild
 # passes, Lua's sources from kernel/lua/dl), into DKMS_SRC.

@@ -1,6 +1,7 @@
 #!/bin/bash
-# The filter example: the XDP program https.o (make ebpf, make ebpf_install)
-# in generic mode on the server's veth hands TLS ClientHellos to port 443 to
+# The filter example: the XDP program https.o (make ebpf, make ebpf_install
+# into /usr/local; or the lunatik-examples package's, in /usr) in generic
+# mode on the server's veth hands TLS ClientHellos to port 443 to
 # examples/filter/sni, which drops those naming a configured server (and
 # logs them) and lets the others reach the server, over IPv4 and IPv6; after
 # `lunatik stop` everything passes again. Then the same with Lunatik's own
@@ -10,10 +11,10 @@ set -euo pipefail
 . ./testlib.bash
 
 C=vmt-flc S=vmt-fls
-HTTPS=/usr/local/lib/bpf/lunatik/https.o
+HTTPS=$LUNATIK_PREFIX/lib/bpf/lunatik/https.o
 SNI=$LUA_DIR/examples/filter/sni.lua
 L=lunatik-examples/filter
-[ -f $HTTPS ] || { echo "FAIL $HTTPS is not installed (make ebpf_install)"; exit 1; }
+[ -f $HTTPS ] || { echo "FAIL $HTTPS is not installed (make ebpf_install, or lunatik-examples)"; exit 1; }
 [ -f $L/https.o ] && [ -f $L/sni.lua ] ||
 	{ echo "FAIL Lunatik's filter example is not staged (tests/vm/build-bpf.sh needs the mirror and clang)"; exit 1; }
 cleanup_net() {
