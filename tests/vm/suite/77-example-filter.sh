@@ -26,15 +26,7 @@ cleanup_net() {
 	cleanup
 }
 trap cleanup_net EXIT
-ip netns add $C
-ip netns add $S
-ip link add vc netns $C type veth peer name vs netns $S
-ip -n $C addr add 10.9.8.2/24 dev vc
-ip -n $S addr add 10.9.8.1/24 dev vs
-ip -n $C addr add fd00:98::2/64 dev vc nodad
-ip -n $S addr add fd00:98::1/64 dev vs nodad
-ip -n $C link set vc up
-ip -n $S link set vs up
+veth_pair $C $S 8
 
 # The server: every connection to 443 appends what it got to one file.
 got=$(mktemp)
