@@ -56,8 +56,8 @@ struct luaxtable {
 	u32 gen;			/* bumped at every bind */
 	/*
 	 * The match or target function of each bound state; each slot's own[]
-	 * holds that state's refs below, and its cur the packet in flight for
-	 * par (set and read under that runtime's lock).
+	 * holds that state's refs below, its arg par, and its cur the packet
+	 * in flight for par (set and read under that runtime's lock).
 	 */
 	struct luapacket packet;
 	atomic_t rules;
@@ -69,7 +69,7 @@ struct luaxtable {
 	} xt;
 };
 
-enum { LUAXTABLE_PARREF, LUAXTABLE_CHECKREF, LUAXTABLE_DESTROYREF };
+enum { LUAXTABLE_CHECKREF, LUAXTABLE_DESTROYREF };
 
 static LIST_HEAD(luaxtable_list);
 static DEFINE_MUTEX(luaxtable_mutex);
@@ -84,8 +84,8 @@ static inline const char *luaxtable_name(const struct luaxtable *ext)
  * keeps Lunatik's layout, where that word is all there is.
  */
 struct luaxtable_args {
-	int ref;			/* the decoded args in a state's registry */
-	u32 gen;			/* the binding ref belongs to */
+	struct luapacket_value value;	/* the decoded args, in a state */
+	u32 gen;			/* the binding value belongs to */
 };
 
 struct luaxtable_rule {
@@ -211,7 +211,7 @@ static int luaxtable_decodeargs(lua_State *L)
 	luaxtable_pushdecoded(L, call->info);
 	if (args) {
 		lua_pushvalue(L, -1);
-		args->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		luapacket_keep(L, &args->value);
 		args->gen = call->ext->gen;
 	}
 	return 1;
@@ -231,7 +231,7 @@ static bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
 		lua_pushlightuserdata(L, call);
 		return lunatik_pcall(L, 1, 1) == LUA_OK;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, args->ref);
+	luapacket_push(L, &args->value);
 	return true;
 }
 
@@ -381,7 +381,7 @@ static int luaxtable_push(lua_State *L, void *ctx)
 	struct luapacket_slot *slot = call->packet->slot;
 
 	slot->cur = call->par;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_PARREF]);
+	luapacket_push(L, &slot->arg);
 	return luaxtable_pushargs(L, call) ? 2 : -1;
 }
 
@@ -397,7 +397,7 @@ static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
 {
 	struct luaxtable_call *call = ctx;
 
-	call->match = lua_toboolean(L, -1);
+	call->match = luapacket_istrue(L, 1);
 	return NULL;
 }
 
@@ -551,7 +551,7 @@ static int luaxtable_pcheck(lua_State *L)
 	lua_settop(L, 0);
 	luaxtable_pushdecoded(L, info);
 	lua_pushvalue(L, 1);
-	args->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	luapacket_keep(L, &args->value);
 	args->gen = ext->gen;
 	if (slot->own[LUAXTABLE_CHECKREF] == LUA_NOREF)
 		return 0;
@@ -592,7 +592,7 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 {
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
-	args->ref = LUA_NOREF;
+	args->value.ref = LUA_NOREF;
 	lua_pushcfunction(L, luaxtable_pcheck);
 	lua_pushlightuserdata(L, ext);
 	lua_pushlightuserdata(L, info);
@@ -601,8 +601,7 @@ static int luaxtable_docheck(lua_State *L, struct luaxtable *ext, struct luaxtab
 		return 0;
 	luaxtable_logerror(L, ext, "checkentry");
 	/* luaL_unref only writes an existing slot: it cannot raise. */
-	luaL_unref(L, LUA_REGISTRYINDEX, args->ref);
-	args->ref = LUA_NOREF;
+	luapacket_forget(L, &args->value);
 	return -EINVAL;
 }
 
@@ -612,12 +611,10 @@ static int luaxtable_pdestroy(lua_State *L)
 	struct luaxtable_rule *rule = lua_touserdata(L, 2);
 	struct luapacket_slot *slot = lua_touserdata(L, 3);
 	struct luaxtable_args *args = luaxtable_argsof(rule, slot);
-	int argsref = args->ref;
 
-	args->ref = LUA_NOREF;
 	lua_settop(L, 0);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, argsref);
-	luaL_unref(L, LUA_REGISTRYINDEX, argsref);
+	luapacket_push(L, &args->value);
+	luapacket_forget(L, &args->value);
 	if (slot->own[LUAXTABLE_DESTROYREF] == LUA_NOREF)
 		return 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->own[LUAXTABLE_DESTROYREF]);
@@ -726,7 +723,7 @@ static void luaxtable_destroyall(struct luaxtable *ext, struct luaxtable_rule *r
 			continue;
 		args = luaxtable_argsof(rule, slot);
 		/* Args decoded by an earlier binding went with its state. */
-		if (args && args->gen == ext->gen && args->ref != LUA_NOREF)
+		if (args && args->gen == ext->gen && args->value.ref != LUA_NOREF)
 			lunatik_run(slot->runtime, luaxtable_dodestroy, ret, ext, rule, slot);
 	}
 }
@@ -1070,11 +1067,10 @@ static int luaxtable_pbind(lua_State *L)
 
 	luapacket_bind(L, &ext->packet, 2, ext->label);
 	slot = luapacket_slot(&ext->packet, lunatik_cpu(L));
-	slot->own[LUAXTABLE_PARREF] = LUA_NOREF;
 	slot->own[LUAXTABLE_CHECKREF] = o->checkref;
 	slot->own[LUAXTABLE_DESTROYREF] = o->destroyref;
 	luaxtable_newpar(L, slot);
-	slot->own[LUAXTABLE_PARREF] = luaL_ref(L, LUA_REGISTRYINDEX);
+	luapacket_keep(L, &slot->arg);
 	return 0;
 }
 

@@ -30,6 +30,71 @@
 #include "luapacket.h"
 #include "luadata.h"
 
+/*
+ * Lua's internals, for what a call pushes and reads (luapacket_value and
+ * the result readers): each public API call costs a stack index
+ * resolution and a function call, a few tens of instructions a packet.
+ */
+#include "lstate.h"
+#include "lobject.h"
+#include "lgc.h"
+
+static_assert(sizeof(TValue) <= sizeof(((struct luapacket_value *)NULL)->tvalue));
+
+void luapacket_keep(lua_State *L, struct luapacket_value *v)
+{
+	TValue copy;
+
+	setobj(L, &copy, s2v(L->top - 1));
+	v->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	memcpy(v->tvalue, &copy, sizeof(copy));
+}
+EXPORT_SYMBOL_GPL(luapacket_keep);
+
+void luapacket_push(lua_State *L, const struct luapacket_value *v)
+{
+	setobj2s(L, L->top, (const TValue *)v->tvalue);
+	L->top++;
+}
+EXPORT_SYMBOL_GPL(luapacket_push);
+
+/* An empty value, whatever v held (its ref, if any, belonged to another state). */
+static void luapacket_novalue(struct luapacket_value *v)
+{
+	v->ref = LUA_NOREF;
+	setnilvalue((TValue *)v->tvalue);
+}
+
+void luapacket_forget(lua_State *L, struct luapacket_value *v)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, v->ref);
+	luapacket_novalue(v);
+}
+EXPORT_SYMBOL_GPL(luapacket_forget);
+
+bool luapacket_tointeger(lua_State *L, int n, lua_Integer *v)
+{
+	const TValue *o = s2v(L->top - n);
+
+	if (!ttisinteger(o))
+		return false;
+	*v = ivalue(o);
+	return true;
+}
+EXPORT_SYMBOL_GPL(luapacket_tointeger);
+
+bool luapacket_isnil(lua_State *L, int n)
+{
+	return ttisnil(s2v(L->top - n));
+}
+EXPORT_SYMBOL_GPL(luapacket_isnil);
+
+bool luapacket_istrue(lua_State *L, int n)
+{
+	return !l_isfalse(s2v(L->top - n));
+}
+EXPORT_SYMBOL_GPL(luapacket_istrue);
+
 /* At most 10 log lines per 5 seconds per binding. */
 #define LUAPACKET_LOG_INTERVAL	(5 * HZ)
 #define LUAPACKET_LOG_BURST	10
@@ -58,9 +123,10 @@ void luapacket_bind(lua_State *L, struct luapacket *p, int ix, const char *name)
 	if (slot->runtime)
 		luaL_error(L, "%s: already bound in this runtime", name);
 	slot->view = luadata_newview(L);
-	slot->viewref = luaL_ref(L, LUA_REGISTRYINDEX);
+	luapacket_keep(L, &slot->viewvalue);
 	lua_pushvalue(L, ix);
-	slot->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+	luapacket_keep(L, &slot->fn);
+	luapacket_novalue(&slot->arg);
 	slot->cpu = cpu;
 	slot->calls = 0;
 	slot->errors = 0;
@@ -80,8 +146,9 @@ static void luapacket_unbindslot(lua_State *L, struct luapacket_slot *slot)
 	if (!slot->runtime)
 		return;
 	if (L && lunatik_toruntime(L) == slot->runtime) {
-		luaL_unref(L, LUA_REGISTRYINDEX, slot->fnref);
-		luaL_unref(L, LUA_REGISTRYINDEX, slot->viewref);
+		luapacket_forget(L, &slot->fn);
+		luapacket_forget(L, &slot->viewvalue);
+		luapacket_forget(L, &slot->arg);
 	}
 	lunatik_putobject(slot->runtime);
 	slot->runtime = NULL;
@@ -342,8 +409,8 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 		luadata_clear(slot->view);
 		return luapacket_fail(p, slot, "no room on the Lua stack");
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->fnref);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, slot->viewref);
+	luapacket_push(L, &slot->fn);
+	luapacket_push(L, &slot->viewvalue);
 	if (call->push) {
 		int n = call->push(L, call->ctx);
 

@@ -22,14 +22,42 @@
 
 #include "lunatik.h"
 
+/*
+ * A value of a state that a packet path pushes every call: a registry ref
+ * keeps it alive, and a copy of Lua's own representation of it (a TValue;
+ * Lua never moves objects) is pushed without a registry read (60
+ * instructions each). Only for values of the state being called.
+ */
+struct luapacket_value {
+	int ref;			/* in the state's registry, or LUA_NOREF */
+	u64 tvalue[2];			/* Lua's TValue, opaque outside luapacket.c */
+};
+
+/* Pops the top of L's stack into v (may raise: out of memory). */
+void luapacket_keep(lua_State *L, struct luapacket_value *v);
+/* Pushes v (cannot raise; the caller made room: luapacket_run does for push()). */
+void luapacket_push(lua_State *L, const struct luapacket_value *v);
+/* Lets v go (cannot raise); v is then nil. */
+void luapacket_forget(lua_State *L, struct luapacket_value *v);
+
+/*
+ * Results read in place, n values below the top (1: the top), for
+ * result(): cannot raise. An integer (stored into *v), nil, true (Lua's
+ * truth: neither nil nor false).
+ */
+bool luapacket_tointeger(lua_State *L, int n, lua_Integer *v);
+bool luapacket_isnil(lua_State *L, int n);
+bool luapacket_istrue(lua_State *L, int n);
+
 /* One state's binding. */
 struct luapacket_slot {
 	lunatik_object_t *runtime;	/* a reference: the runtime lives while we are bound */
 	lunatik_object_t *view;		/* the packet's data object, in the runtime's state */
-	int fnref;			/* the callback, in the runtime's registry */
-	int viewref;			/* keeps the view alive */
+	struct luapacket_value fn;	/* the callback */
+	struct luapacket_value viewvalue;	/* the view, as Lua holds it */
 	int cpu;			/* the CPU served, -1 for a plain runtime's slot */
-	int own[3];			/* the binder's refs in this state (luaxtable: par, ...) */
+	int own[2];			/* the binder's refs in this state (luaxtable: check, destroy) */
+	struct luapacket_value arg;	/* the binder's argument of every call (luaxtable: par) */
 	void *cur;			/* the binder's, for the call in flight (luaxtable: par's packet) */
 	u64 calls;			/* written under the runtime's lock, on its CPU if per-CPU */
 	u64 errors;			/* Lua errors and unusable results */

@@ -113,25 +113,26 @@ static bool luanetfilter_verdict(struct luanetfilter *nf, lua_Integer v, unsigne
 static const char *luanetfilter_result(lua_State *L, void *ctx, char *why)
 {
 	struct luanetfilter_call *c = ctx;
+	lua_Integer v;
 
-	if (!lua_isinteger(L, -2)) {
+	if (!luapacket_tointeger(L, 2, &v)) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a verdict",
 			 luaL_typename(L, -2));
 		return why;
 	}
-	if (!luanetfilter_verdict(c->nf, lua_tointeger(L, -2), &c->verdict)) {
+	if (!luanetfilter_verdict(c->nf, v, &c->verdict)) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned an invalid verdict (%lld)",
-			 (long long)lua_tointeger(L, -2));
+			 (long long)v);
 		return why;
 	}
-	if (lua_isnil(L, -1))
+	if (luapacket_isnil(L, 1))
 		return NULL;
-	if (!lua_isinteger(L, -1)) {
+	if (!luapacket_tointeger(L, 1, &v)) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a mark",
 			 luaL_typename(L, -1));
 		return why;
 	}
-	c->mark = (u32)lua_tointeger(L, -1);
+	c->mark = (u32)v;
 	c->setmark = true;
 	return NULL;
 }
