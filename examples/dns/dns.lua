@@ -199,13 +199,15 @@ function dns.locate(data, off, dir, port)
 			return nil	-- a later fragment: those were no ports
 		end
 		local proto = data:getint64(off + 8) >> B1 & 0xff
-		local iplimit = min(limit, off + total)
+		-- min() written out: a Lua call costs a query 2% here.
+		local iplimit = off + total < limit and off + total or limit
 		if proto == IPPROTO_UDP then
 			local len = (u >> B4 & 0xff) << 8 | u >> B5 & 0xff
 			if len < 8 or thoff + 8 > iplimit then
 				return nil
 			end
-			return thoff + 8, min(iplimit, thoff + len), 4, proto, thoff
+			local msglimit = thoff + len < iplimit and thoff + len or iplimit
+			return thoff + 8, msglimit, 4, proto, thoff
 		end
 		local msg, msglimit = dns.message(data, proto, thoff, iplimit, port, dir)
 		if not msg then
