@@ -42,6 +42,14 @@ local function at8(k) return LITTLE and 8 * k or 56 - 8 * k end
 local function at4(k) return LITTLE and 8 * k or 24 - 8 * k end
 local B0, B1, B2, B3, B4, B5, B6, B7 = at8(0), at8(1), at8(2), at8(3), at8(4), at8(5), at8(6), at8(7)
 local W0, W1, W2, W3 = at4(0), at4(1), at4(2), at4(3)
+-- v as the 16-bit network-order field at bytes k, k + 1 of an int64 read:
+-- a field is compared with one mask and one comparison, not taken apart.
+local function field16(k, v)
+	return (v >> 8 & 0xff) << at8(k) | (v & 0xff) << at8(k + 1)
+end
+local SPORT, DPORT = field16(0, 0xffff), field16(2, 0xffff)
+local FRAGMENT = field16(6, 0x1fff)	-- IPv4's offset and more-fragments flag
+local SPORT53, DPORT53 = field16(0, 53), field16(2, 53)
 
 -- The C set library, when the kernel has it (a host test has not).
 local cset = (function ()
@@ -189,13 +197,15 @@ function dns.locate(data, off, dir, port)
 			return nil
 		end
 		local u = data:getint64(thoff)
-		local p = dir == "src" and ((u >> B0 & 0xff) << 8 | u >> B1 & 0xff) or
-			((u >> B2 & 0xff) << 8 | u >> B3 & 0xff)
-		if p ~= port then
+		if dir == "src" then
+			if u & SPORT ~= (port == 53 and SPORT53 or field16(0, port)) then
+				return nil
+			end
+		elseif u & DPORT ~= (port == 53 and DPORT53 or field16(2, port)) then
 			return nil
 		end
 		local total = (w >> B2 & 0xff) << 8 | w >> B3 & 0xff
-		if w >> B6 & 0x1f ~= 0 or w >> B7 & 0xff ~= 0 or total < ihl then
+		if w & FRAGMENT ~= 0 or total < ihl then
 			return nil	-- a later fragment: those were no ports
 		end
 		local proto = data:getint64(off + 8) >> B1 & 0xff
@@ -429,7 +439,7 @@ name where it lies in the packet, set:match(data, ...)), no string made.
 ]]
 function dns.inset(data, msg, limit, set)
 	local c = set.c
-	if not (c and data.getname) then
+	if not c then	-- no C set (a host test): its data objects have no getname either
 		local name, why = dns.qname(data, msg, limit)
 		if not name then
 			return nil, why

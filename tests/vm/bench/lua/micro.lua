@@ -13,6 +13,19 @@ d:setstring(12, "\3www\7example\3com\0")
 local s = set.labeled({["github.com"] = 1, ["gitlab.com"] = 1}, true)
 local function f() end
 
+-- A DNS query as dnsblock sees it: IPv4, UDP to port 53, "www.example.com" A.
+local dns = require("examples.dns")
+local blocked = dns.domains({"github.com", "gitlab.com"})
+local question = "\3www\7example\3com\0\0\1\0\1"
+local udplen = 8 + 12 + #question
+local query = string.pack(">BBI2I2I2BBI2I4I4", 0x45, 0, 20 + udplen, 1, 0, 64, 17, 0, 0x0a000001, 0x0a000002) ..
+	string.pack(">I2I2I2I2", 40000, 53, udplen, 0) ..
+	string.pack(">I2I2I2I2I2I2", 1, 0x0100, 1, 0, 0, 0) .. question
+local q = data.new(#query)
+q:setstring(0, query)
+local msg, limit = dns.locate(q, 0, "dst")
+assert(msg == 28 and limit == #query and dns.inset(q, msg, limit, blocked) == false)
+
 local function run(name, body)
 	local t0 = linux.time()
 	body()
@@ -30,6 +43,12 @@ local cases = {
 	{"#d", function () for _ = 1, N do local _ = #d end end},
 	{"d:getname", function () for _ = 1, N do d:getname(12) end end},
 	{"set:match", function () for _ = 1, N do s:match("www.example.com") end end},
+	{"dns.locate (IPv4 UDP query)", function () for _ = 1, N do dns.locate(q, 0, "dst") end end},
+	{"dns.inset", function () for _ = 1, N do dns.inset(q, msg, limit, blocked) end end},
+	{"set:match(q, offset, limit, origin)", function ()
+		local c = blocked.c
+		for _ = 1, N do c:match(q, msg + 12, limit, msg) end
+	end},
 }
 for _, c in ipairs(cases) do
 	print(string.format("micro: %s %d", c[1], run(c[1], c[2]) - empty))
