@@ -80,6 +80,12 @@ lunatik_object_t **lunatik_newuserdata(lua_State *L, const lunatik_class_t *clas
 lunatik_object_t *lunatik_checkobject(lua_State *L, int ix, const lunatik_class_t *class);
 lunatik_object_t *lunatik_testobject(lua_State *L, int ix);
 void *lunatik_checkprivate(lua_State *L, int ix, const lunatik_class_t *class);
+/*
+ * luaL_checkinteger and luaL_optinteger for arguments of a C function
+ * (arg > 0), reading the value in place: for methods called per packet.
+ */
+lua_Integer lunatik_checkinteger(lua_State *L, int arg);
+lua_Integer lunatik_optinteger(lua_State *L, int arg, lua_Integer def);
 void lunatik_closeobject(lunatik_object_t *object);
 void lunatik_newclass(lua_State *L, const lunatik_class_t *class);
 

@@ -202,6 +202,28 @@ lunatik_object_t *lunatik_newobject(lua_State *L, const lunatik_class_t *class, 
 }
 EXPORT_SYMBOL_GPL(lunatik_newobject);
 
+lua_Integer lunatik_checkinteger(lua_State *L, int arg)
+{
+	StkId at = L->ci->func + arg;
+
+	if (likely(at < L->top && ttisinteger(s2v(at))))
+		return ivalue(s2v(at));
+	return luaL_checkinteger(L, arg);
+}
+EXPORT_SYMBOL_GPL(lunatik_checkinteger);
+
+lua_Integer lunatik_optinteger(lua_State *L, int arg, lua_Integer def)
+{
+	StkId at = L->ci->func + arg;
+
+	if (at >= L->top || ttisnil(s2v(at)))
+		return def;
+	if (likely(ttisinteger(s2v(at))))
+		return ivalue(s2v(at));
+	return luaL_checkinteger(L, arg);
+}
+EXPORT_SYMBOL_GPL(lunatik_optinteger);
+
 /*
  * Returns the object of the userdata at ix if it is a Lunatik object, else
  * NULL: its metatable is the one its class has in this state's registry.

@@ -254,7 +254,7 @@ static int luadata_name(lua_State *L, struct luadata *data, lua_Integer pos, lua
 {
 	lua_Integer floor = pos;
 	unsigned int total = 0;
-	u8 copy[LUADATA_NAME_LABEL];
+	u8 copy[LUADATA_NAME_LABEL] __uninitialized;	/* written before read */
 	int n = 0;
 
 	*after = -1;
@@ -346,7 +346,7 @@ static int luadata_getname(lua_State *L)
 	lua_Integer origin = luaL_optinteger(L, 4, 0);
 	const char *why = NULL;
 	lua_Integer after;
-	char buf[LUADATA_NAME_BUF];
+	char buf[LUADATA_NAME_BUF] __uninitialized;	/* luadata_name writes what is read */
 	int len = luadata_name(L, data, pos, limit, origin, buf, &after, &why);
 
 	if (len < 0) {

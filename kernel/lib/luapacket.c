@@ -399,7 +399,7 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 {
 	struct luapacket_slot *slot = call->slot;
 	const char *why = NULL;
-	char buf[LUAPACKET_WHYMAX];
+	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
 	int nargs = 1;
 
 	slot->calls++;

@@ -29,13 +29,20 @@
 #include <linux/mm.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/bitmap.h>
 
 #include "lunatik.h"
 #include "luadata.h"
 
+/* Member lengths the bitmap tells apart: a DNS name has at most 253 characters. */
+#define LUASET_LENGTHS	256
+
 struct luaset {
 	size_t n;			/* members */
 	bool nocase;
+	size_t maxlen;			/* of the members: longer keys are in no set */
+	/* Bit k: some member is k bytes long (k < LUASET_LENGTHS); a key's suffix of another length is skipped. */
+	DECLARE_BITMAP(lengths, LUASET_LENGTHS);
 	u32 *labels;			/* per member; NULL in a plain set */
 	u32 *off;			/* n + 1 offsets into blob: member i is [off[i], off[i + 1]) */
 	char *blob;			/* the members, sorted, folded if nocase */
@@ -79,6 +86,10 @@ static int luaset_cmp(const char *key, size_t klen, const char *m, size_t mlen, 
 static ssize_t luaset_find(const struct luaset *set, const char *key, size_t len)
 {
 	size_t lo = 0, hi = set->n;
+
+	/* Most keys of a blocker are in no set: their length says so without a comparison. */
+	if (len > set->maxlen || (len < LUASET_LENGTHS && !test_bit(len, set->lengths)))
+		return -1;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -150,7 +161,7 @@ static u32 luaset_labels(const struct luaset *set, const char *key, size_t len)
 static int luaset_match(lua_State *L)
 {
 	struct luaset *set = luaset_check(L, &luaset_labeled_class);
-	char buf[LUADATA_NAME_BUF];
+	char buf[LUADATA_NAME_BUF] __uninitialized;	/* luadata_getdnsname writes what is read */
 	const char *key, *why;
 	lua_Integer after;
 	size_t len;
@@ -161,8 +172,9 @@ static int luaset_match(lua_State *L)
 		lua_pushinteger(L, luaset_labels(set, key, len));
 		return 1;
 	}
-	n = luadata_getdnsname(L, 2, luaL_checkinteger(L, 3), luaL_optinteger(L, 4, LUA_MAXINTEGER),
-			       luaL_optinteger(L, 5, 0), buf, &after, &why);
+	n = luadata_getdnsname(L, 2, lunatik_checkinteger(L, 3),
+			       lunatik_optinteger(L, 4, LUA_MAXINTEGER), lunatik_optinteger(L, 5, 0),
+			       buf, &after, &why);
 	if (n < 0) {
 		lua_pushnil(L);
 		lua_pushstring(L, why);
@@ -239,6 +251,9 @@ static void luaset_build(lua_State *L, const lunatik_class_t *class, struct luas
 			set->labels[i] = e[i].label;
 		memcpy(set->blob + pos, e[i].s, e[i].len);
 		pos += e[i].len;
+		set->maxlen = max_t(size_t, set->maxlen, e[i].len);
+		if (e[i].len < LUASET_LENGTHS)
+			__set_bit(e[i].len, set->lengths);
 	}
 	set->off[m] = pos;
 }
