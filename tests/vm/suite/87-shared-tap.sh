@@ -43,12 +43,7 @@ expect "no socket on port 90" "0" "$(ss -atn | grep -vE 'TIME-WAIT|FIN-WAIT|LAST
 expect "shared said it stopped" "1" "$(dmesg | grep -c 'shared: stopped')"
 
 # tap: frames between a veth pair with known addresses.
-ip netns add tapns
-ip link add taph address 02:00:00:00:00:01 type veth peer name tapn address 02:00:00:00:00:02 netns tapns
-ip addr add 10.99.0.1/24 dev taph
-ip link set taph up
-ip -n tapns addr add 10.99.0.2/24 dev tapn
-ip -n tapns link set tapn up
+tap_veth
 packets_before=$(ss -0 -a | wc -l)
 lunatik run examples/tap
 [ -c /dev/tap ]

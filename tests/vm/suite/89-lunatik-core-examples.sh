@@ -100,12 +100,7 @@ expect "stop ends shared" "0" "$(count_tasks '^examples/shared$|^shared$')"
 expect "no socket on 90" "0" "$(ss -atn | grep -v TIME-WAIT | grep -cE ':90( |$)' || true)"
 
 # tap: frames between a veth pair with known addresses.
-ip netns add tapns
-ip link add taph address 02:00:00:00:00:01 type veth peer name tapn address 02:00:00:00:00:02 netns tapns
-ip addr add 10.99.0.1/24 dev taph
-ip link set taph up
-ip -n tapns addr add 10.99.0.2/24 dev tapn
-ip -n tapns link set tapn up
+tap_veth
 lunatik run examples/tap
 [ -c /dev/tap ]
 echo "ok   /dev/tap"

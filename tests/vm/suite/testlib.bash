@@ -164,6 +164,19 @@ wait_for() {
 	exit 1
 }
 
+# tap_veth: for the tap examples, taph here (02:00:00:00:00:01,
+# 10.99.0.1/24) and tapn in namespace tapns (02:00:00:00:00:02,
+# 10.99.0.2/24), a veth pair with known addresses, up.
+tap_veth() {
+	ip netns add tapns
+	ip link add taph address 02:00:00:00:00:01 type veth peer name tapn \
+		address 02:00:00:00:00:02 netns tapns
+	ip addr add 10.99.0.1/24 dev taph
+	ip link set taph up
+	ip -n tapns addr add 10.99.0.2/24 dev tapn
+	ip -n tapns link set tapn up
+}
+
 # veth_pair C S N: namespaces C and S joined by a veth pair, vc in C with
 # 10.9.N.2/24 and fd00:9N::2/64, vs in S with 10.9.N.1 and fd00:9N::1, up.
 veth_pair() {
