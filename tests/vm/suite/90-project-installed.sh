@@ -40,7 +40,7 @@ echo "ok   installed from $prefix, modules in $mdir"
 # the packages' pages are compressed (busybox's zcat -f reads only those)
 for f in man8/lunatik.8 man8/nft-lua.8 man5/luaxt.5 man7/lunatik-lua.7; do
 	page=$(ls "$prefix/share/man/$f"*)
-	case $page in *.gz) zcat "$page" ;; *) cat "$page" ;; esac | grep -q "Lunatik $release"
+	case $page in *.gz) zcat "$page" ;; *) cat "$page" ;; esac | grep "Lunatik $release" >/dev/null
 done
 echo "ok   man pages"
 

@@ -25,8 +25,8 @@ EOT
 lunatik run sys_where
 cat /proc/version >/dev/null
 for name in read openat close; do
-	for i in $(seq 50); do dmesg | grep -q "syswhere $name" && break; sleep 0.1; done
-	dmesg | grep -A3 "syswhere $name" | grep -q "ip __x64_sys_$name+" ||
+	for i in $(seq 50); do dmesg | grep "syswhere $name" >/dev/null && break; sleep 0.1; done
+	dmesg | grep -A3 "syswhere $name" | grep "ip __x64_sys_$name+" >/dev/null ||
 		{ echo "FAIL syscall.address of $name is not __x64_sys_$name"; dmesg | tail -20; exit 1; }
 	echo "ok   syscall.address of $name is __x64_sys_$name"
 done
