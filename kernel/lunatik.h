@@ -280,5 +280,13 @@ void lunatik_atomic_unlock(lunatik_object_t *runtime, lua_State *L, struct lunat
 /* Helpers for library code */
 void lunatik_setconsts(lua_State *L, int ix, const char *table, const lunatik_reg_t *regs);
 lua_Integer lunatik_checkrange(lua_State *L, int ix, lua_Integer min, lua_Integer max);
+/*
+ * Pushes a userdata holding a reference on the calling task's network
+ * namespace (*the result), dropped when Lua collects it: a library's
+ * functions take it as an upvalue to work in the namespace of whoever
+ * required the library. Raises (naming lib) for an exiting task.
+ */
+struct net;
+struct net **lunatik_pushnet(lua_State *L, const char *lib);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small helpers for the code of Lua libraries. */
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
+
 #include "lunatik.h"
 
 /* Sets t[table] = { name = value, ... } on the table at ix. */
@@ -25,3 +28,31 @@ lua_Integer lunatik_checkrange(lua_State *L, int ix, lua_Integer min, lua_Intege
 	return v;
 }
 EXPORT_SYMBOL_GPL(lunatik_checkrange);
+
+static int lunatik_putnet(lua_State *L)
+{
+	struct net **pnet = lua_touserdata(L, 1);
+
+	if (*pnet) {
+		put_net(*pnet);
+		*pnet = NULL;
+	}
+	return 0;
+}
+
+struct net **lunatik_pushnet(lua_State *L, const char *lib)
+{
+	struct net **pnet;
+
+	if (!current->nsproxy)
+		luaL_error(L, "%s: the task is exiting (no network namespace)", lib);
+	pnet = lua_newuserdatauv(L, sizeof(*pnet), 0);
+	*pnet = NULL;	/* collected before the reference is taken: nothing to put */
+	lua_newtable(L);
+	lua_pushcfunction(L, lunatik_putnet);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	*pnet = get_net(current->nsproxy->net_ns);
+	return pnet;
+}
+EXPORT_SYMBOL_GPL(lunatik_pushnet);

@@ -107,17 +107,6 @@ static int luafib_delrule(lua_State *L)
 	return luafib_rule(L, false);
 }
 
-static int luafib_putnet(lua_State *L)
-{
-	struct net **pnet = lua_touserdata(L, 1);
-
-	if (*pnet) {
-		put_net(*pnet);
-		*pnet = NULL;
-	}
-	return 0;
-}
-
 /* The functions share the namespace of the process that required the library. */
 static int luaopen_fib(lua_State *L)
 {
@@ -126,18 +115,8 @@ static int luaopen_fib(lua_State *L)
 		{"delrule", luafib_delrule},
 		{NULL, NULL}
 	};
-	struct net **pnet;
-
-	if (!current->nsproxy)
-		return luaL_error(L, "fib: no network namespace");
 	lua_newtable(L);
-	pnet = lua_newuserdatauv(L, sizeof(*pnet), 0);
-	*pnet = NULL;
-	lua_newtable(L);
-	lua_pushcfunction(L, luafib_putnet);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	*pnet = get_net(current->nsproxy->net_ns);
+	lunatik_pushnet(L, "fib");
 	luaL_setfuncs(L, funcs, 1);
 	return 1;
 }

@@ -239,18 +239,6 @@ static int luasocket_pushaddr(lua_State *L, struct luasocket *ls,
 	return 1;
 }
 
-/* Holds the network namespace of the task that opened the library. */
-static int luasocket_gcnet(lua_State *L)
-{
-	struct net **pnet = lua_touserdata(L, 1);
-
-	if (*pnet) {
-		put_net(*pnet);
-		*pnet = NULL;
-	}
-	return 0;
-}
-
 /* socket.new(family, type [, protocol]) */
 static int luasocket_new(lua_State *L)
 {
@@ -596,18 +584,9 @@ static const luaL_Reg luasocket_lib[] = {
 
 static int luaopen_socket(lua_State *L)
 {
-	struct net **pnet;
-
-	if (!current->nsproxy)
-		return luaL_error(L, "socket: the task is exiting (no network namespace)");
 	luaL_newlibtable(L, luasocket_lib);
-	pnet = lua_newuserdatauv(L, sizeof(*pnet), 0);
-	*pnet = NULL;
-	lua_newtable(L);
-	lua_pushcfunction(L, luasocket_gcnet);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	*pnet = get_net(current->nsproxy->net_ns);
+	/* Sockets are made in the namespace of the task that opened the library. */
+	lunatik_pushnet(L, "socket");
 	luaL_setfuncs(L, luasocket_lib, 1);
 	lunatik_setconsts(L, -1, "af", luasocket_af);
 	lunatik_setconsts(L, -1, "sock", luasocket_sock);
