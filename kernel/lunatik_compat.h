@@ -9,6 +9,13 @@
 
 #include <linux/version.h>
 
+/* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #ifdef LUNATIK_COMPAT_KFUNC
 #include <linux/btf.h>
 #include <linux/btf_ids.h>

@@ -28,14 +28,9 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <linux/skbuff.h>
-/* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
-#if __has_include(<linux/unaligned.h>)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
 
 #include "lunatik.h"
+#include "lunatik_compat.h"
 #include "luadata.h"
 /* Lua's internals, for the hot path of methods (luadata_check). */
 #include "lstate.h"
@@ -331,6 +326,30 @@ int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
 			    buf, after, why);
 }
 EXPORT_SYMBOL_GPL(luadata_getdnsname);
+
+struct luadata *luadata_checkdata(lua_State *L, int ix)
+{
+	return lunatik_checkprivate(L, ix, &luadata_class);
+}
+EXPORT_SYMBOL_GPL(luadata_checkdata);
+
+size_t luadata_size(const struct luadata *data)
+{
+	return data->size;
+}
+EXPORT_SYMBOL_GPL(luadata_size);
+
+const void *luadata_peek(lua_State *L, struct luadata *data, lua_Integer off, size_t len,
+			 void *buf)
+{
+	if (off < 0 || (lua_Unsigned)off > data->size || len > data->size - (size_t)off)
+		return NULL;
+	if ((size_t)off + len <= data->linear)
+		return data->ptr + off;
+	luadata_copy(L, data, off, (lua_Integer)len, buf);
+	return buf;
+}
+EXPORT_SYMBOL_GPL(luadata_peek);
 
 /*
  * d:getname(offset [, limit [, origin]]): the DNS name at offset (see

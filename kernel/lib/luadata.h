@@ -58,6 +58,21 @@ void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
 int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
 		       lua_Integer origin, char *buf, lua_Integer *after, const char **why);
 
+/*
+ * For other modules' parsers of a data object (a packet view or a buffer):
+ * luadata_checkdata() returns the object at ix (raises if it is not one),
+ * luadata_size() its size, and luadata_peek() the len bytes at off, in
+ * place or, where they reach a packet's paged part, copied into buf (len
+ * bytes); NULL when [off, off + len) is not inside the data. luadata_peek
+ * raises only if a paged part cannot be read. Both read what the object
+ * shows while the call that checked it runs: keep neither pointer.
+ */
+struct luadata;
+struct luadata *luadata_checkdata(lua_State *L, int ix);
+size_t luadata_size(const struct luadata *data);
+const void *luadata_peek(lua_State *L, struct luadata *data, lua_Integer off, size_t len,
+			 void *buf);
+
 /* Back to size 0: any later access from a script raises "out of bounds". */
 void luadata_clear(lunatik_object_t *view);
 
