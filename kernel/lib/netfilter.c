@@ -37,6 +37,7 @@
 
 #include "lunatik.h"
 #include "luapacket.h"
+#include "luatransport.h"
 
 struct luanetfilter {
 	struct nf_hook_ops ops;		/* ops.priv points back here */
@@ -587,6 +588,8 @@ static int luaopen_netfilter(lua_State *L)
 	lua_newtable(L);
 	lua_pushcfunction(L, luanetfilter_register);
 	lua_setfield(L, -2, "register");
+	lua_pushcfunction(L, luatransport_locate);
+	lua_setfield(L, -2, "transport");
 	lunatik_setconsts(L, -1, "family", luanetfilter_family);
 	lunatik_setconsts(L, -1, "action", luanetfilter_action);
 	lunatik_setconsts(L, -1, "inet_hooks", luanetfilter_inet_hooks);
