@@ -15,14 +15,17 @@
 -- the only strings made.
 --
 -- Cost: every data method call is a call into C, which is most of what a
--- packet costs here; so headers are read 8 bytes at a time (getint64, in
--- the host's byte order, taken apart below), a name in one call
--- (data:getname, when the data object has it) and domain sets are C sets
--- (require("set"), when there is one) looked up once per name.
+-- packet costs here; so in the kernel the IP and transport headers are
+-- located in one call (netfilter.transport), other headers are read 8
+-- bytes at a time (getint64, in the host's byte order, taken apart below),
+-- a name in one call (data:getname) and domain sets are C sets
+-- (require("set")) looked up once per name. A host test's data objects
+-- have none of these and take the Lua paths.
 
 local dns = {}
 
-dns.PORT = 53
+local PORT = 53
+dns.PORT = PORT
 dns.TYPE_A = 1
 dns.TYPE_CNAME = 5
 dns.TYPE_AAAA = 28
@@ -47,9 +50,6 @@ local W0, W1, W2, W3 = at4(0), at4(1), at4(2), at4(3)
 local function field16(k, v)
 	return (v >> 8 & 0xff) << at8(k) | (v & 0xff) << at8(k + 1)
 end
-local SPORT, DPORT = field16(0, 0xffff), field16(2, 0xffff)
-local FRAGMENT = field16(6, 0x1fff)	-- IPv4's offset and more-fragments flag
-local SPORT53, DPORT53 = field16(0, 53), field16(2, 53)
 local QDCOUNT = field16(4, 0xffff)	-- of a DNS header
 
 -- In the kernel, the data methods themselves: C functions that check their
@@ -62,6 +62,12 @@ local kdata = (function ()
 end)()
 local getint64 = kdata and kdata.getint64 or function (d, off) return d:getint64(off) end
 local length = kdata and kdata.__len or function (d) return #d end
+
+-- netfilter.transport, when the kernel has it (a host test has not).
+local transport = (function ()
+	local ok, nf = pcall(require, "netfilter")
+	return ok and type(nf) == "table" and nf.transport or nil
+end)()
 
 -- The C set library, when the kernel has it (a host test has not).
 local cset = (function ()
@@ -106,8 +112,11 @@ function dns.ipv4tostring(v)
 	return string.format("%d.%d.%d.%d", v >> 24 & 0xff, v >> 16 & 0xff, v >> 8 & 0xff, v & 0xff)
 end
 
--- IPv6 extension headers that we step over to reach the transport header.
-local IPV6_EXT = {[0] = true, [43] = true, [60] = true}
+-- IPv6 extension headers stepped over to reach the transport header (as
+-- netfilter.transport does): hop-by-hop, routing, destination options,
+-- fragment (the first fragment only) and AH (counted in 4-byte words).
+local IPV6_EXT = {[0] = true, [43] = true, [60] = true, [44] = true, [51] = true}
+local IPV6_MAXEXT = 16
 local IPPROTO_TCP, IPPROTO_UDP = 6, 17
 
 --[[
@@ -127,7 +136,10 @@ function dns.ip(data, off)
 		local ihl = (first & 0x0f) * 4
 		local total = (w >> B2 & 0xff) << 8 | w >> B3 & 0xff
 		local frag = (w >> B6 & 0x1f) << 8 | w >> B7 & 0xff
-		if ihl < 20 or frag ~= 0 or total < ihl then
+		if total == 0 then
+			total = limit - off	-- a GSO packet over 64 KiB: to the end
+		end
+		if ihl < 20 or frag ~= 0 or total < ihl or off + ihl > limit then
 			return nil	-- a later fragment has no transport header
 		end
 		return 4, getint64(data, off + 8) >> B1 & 0xff, off + ihl, min(limit, off + total)
@@ -135,20 +147,35 @@ function dns.ip(data, off)
 		if off + 40 > limit then
 			return nil
 		end
-		local iplimit = min(limit, off + 40 + ((w >> B4 & 0xff) << 8 | w >> B5 & 0xff))
+		local payload = (w >> B4 & 0xff) << 8 | w >> B5 & 0xff
+		local iplimit = payload == 0 and limit or min(limit, off + 40 + payload)
 		local proto, thoff = w >> B6 & 0xff, off + 40
-		-- A bounded walk: each header is at least 8 bytes, so a few suffice.
-		for _ = 1, 8 do
+		-- A bounded walk: each header is at least 8 bytes.
+		for i = 0, IPV6_MAXEXT do
 			if not IPV6_EXT[proto] then
+				if thoff > iplimit then
+					return nil
+				end
 				return 6, proto, thoff, iplimit
 			end
-			if thoff + 8 > iplimit then
+			if i == IPV6_MAXEXT or thoff + 8 > iplimit then
 				return nil
 			end
+			local len = data:getbyte(thoff + 1)
+			if proto == 44 then
+				if (data:getbyte(thoff + 2) << 8 | data:getbyte(thoff + 3)) & 0xfff8 ~= 0 then
+					return nil	-- a later fragment
+				end
+				len = 8
+			elseif proto == 51 then
+				len = (len + 2) * 4
+			else
+				len = (len + 1) * 8
+			end
 			proto = data:getbyte(thoff)
-			thoff = thoff + (data:getbyte(thoff + 1) + 1) * 8
+			thoff = thoff + len
 		end
-		return nil	-- fragments (44) and others are not followed
+		return nil
 	end
 	return nil
 end
@@ -191,51 +218,24 @@ end
 --[[
 dns.locate(data, off, dir [, port]): dns.ip then dns.message.
 Returns msg, msglimit, version, proto, thoff; nil when the packet carries no DNS.
+In the kernel, netfilter.transport does the IP and transport part in one
+call (the Lua below is for a host test's data objects).
 ]]
 function dns.locate(data, off, dir, port)
-	port = port or dns.PORT
-	local limit = length(data)
-	if off < 0 or off + 20 > limit then
-		return nil
-	end
-	local w = getint64(data, off)
-	local first = w >> B0 & 0xff
-	if first >> 4 == 4 then
-		-- IPv4, most packets: the port first, so that other traffic
-		-- costs two reads; then the rest of the header.
-		local ihl = (first & 0x0f) * 4
-		local thoff = off + ihl
-		if ihl < 20 or thoff + 8 > limit then
-			return nil
+	port = port or PORT
+	if transport then
+		local proto, thoff, limit, sport, dport, payload, version = transport(data, off)
+		if (dir == "src" and sport or dport) ~= port then
+			return nil	-- not DNS, or no ports: not TCP nor UDP, or nothing to follow
 		end
-		local u = getint64(data, thoff)
-		if dir == "src" then
-			if u & SPORT ~= (port == 53 and SPORT53 or field16(0, port)) then
-				return nil
-			end
-		elseif u & DPORT ~= (port == 53 and DPORT53 or field16(2, port)) then
-			return nil
-		end
-		local total = (w >> B2 & 0xff) << 8 | w >> B3 & 0xff
-		if w & FRAGMENT ~= 0 or total < ihl then
-			return nil	-- a later fragment: those were no ports
-		end
-		local proto = getint64(data, off + 8) >> B1 & 0xff
-		-- min() written out: a Lua call costs a query 2% here.
-		local iplimit = off + total < limit and off + total or limit
 		if proto == IPPROTO_UDP then
-			local len = (u >> B4 & 0xff) << 8 | u >> B5 & 0xff
-			if len < 8 or thoff + 8 > iplimit then
-				return nil
-			end
-			local msglimit = thoff + len < iplimit and thoff + len or iplimit
-			return thoff + 8, msglimit, 4, proto, thoff
+			return payload, limit, version, proto, thoff
 		end
-		local msg, msglimit = dns.message(data, proto, thoff, iplimit, port, dir)
+		local msg, msglimit = dns.message(data, proto, thoff, limit, port, dir)
 		if not msg then
 			return nil
 		end
-		return msg, msglimit, 4, proto, thoff
+		return msg, msglimit, version, proto, thoff
 	end
 	local version, proto, thoff, iplimit = dns.ip(data, off)
 	if not version then
@@ -446,28 +446,38 @@ end
 
 --[[
 dns.inset(data, msg, limit, set): whether the first question's name is a
-domain of set (dns.domains) or under one; nil, reason as dns.question. What
-a blocker asks of each query: in the kernel one call (the C set reads the
-name where it lies in the packet, set:match(data, ...)), no string made.
+domain of set (dns.domains) or under one; false for a message without a
+question (it asks for no name of the set); nil, reason when the question is
+malformed or truncated. What a blocker asks of each query: in the kernel one
+call (the C set reads the name where it lies in the packet,
+set:match(data, ...)), no string made.
 ]]
 function dns.inset(data, msg, limit, set)
 	local c = set.c
 	if not c then	-- no C set (a host test): its data objects have no getname either
 		local name, why = dns.qname(data, msg, limit)
 		if not name then
+			if why == "no question" then
+				return false
+			end
 			return nil, why
 		end
 		return dns.match(name, set) ~= nil
 	end
-	-- dns.question's header checks, written out: a call more costs a query
-	-- a few percent here.
 	if msg < 0 or msg + 12 > limit then
 		return nil, "header truncated"
 	end
-	if getint64(data, msg) & QDCOUNT == 0 then
-		return nil, "no question"
-	end
+	-- The name first: most queries ask for a name outside the set, and
+	-- then whether the header counts a question does not change the
+	-- answer (a read less a query). It does when the bytes after the
+	-- header are a member's name, or no name at all.
 	local labels, after = set.match(c, data, msg + 12, limit, msg)
+	if labels == 0 and after + 4 <= limit then
+		return false
+	end
+	if getint64(data, msg) & QDCOUNT == 0 then
+		return false	-- no question
+	end
 	if not labels then
 		return nil, after
 	end

@@ -17,6 +17,7 @@ local xtable = require("xtable")
 local nf = require("netfilter")
 local dns = require("examples.dns")
 local config = require("examples.dnsblock.config")
+local locate, inset = dns.locate, dns.inset	-- per packet: no lookup in dns
 
 -- Each rule's arguments (one table per rule) -> {set =, invert =}: built
 -- when the rule is checked, not per packet, and dropped when the rule goes.
@@ -44,15 +45,15 @@ xtable.match{
 	proto = 0,
 	hooks = 0,
 	match = function (skb, par, userargs)
-		local msg, limit = dns.locate(skb, 0, "dst")
+		local msg, limit = locate(skb, 0, "dst")
 		if not msg then
 			return false
 		end
 		-- A rule kept across a restart of this script was never checked here.
 		local rule = rules[userargs] or parse(userargs)
-		local found = dns.inset(skb, msg, limit, rule.set)
+		local found = inset(skb, msg, limit, rule.set)
 		if found == nil then
-			return false	-- no question, or one too malformed to read
+			return false	-- a question too malformed to read
 		end
 		return found ~= rule.invert
 	end,

@@ -23,6 +23,7 @@ local config = require("examples.dnsblock.config")
 
 local blocked = dns.domains(config.domains)
 local ACCEPT, DROP = nf.action.ACCEPT, nf.action.DROP
+local locate, inset = dns.locate, dns.inset	-- per packet: no lookup in dns
 
 -- The total goes to the log when the script stops (its state closes).
 local count = setmetatable({blocked = 0}, {__gc = function (c)
@@ -30,11 +31,11 @@ local count = setmetatable({blocked = 0}, {__gc = function (c)
 end})
 
 local function hook(packet)
-	local msg, limit = dns.locate(packet, 0, "dst")
+	local msg, limit = locate(packet, 0, "dst")
 	if not msg then
 		return ACCEPT
 	end
-	if not dns.inset(packet, msg, limit, blocked) then
+	if not inset(packet, msg, limit, blocked) then
 		return ACCEPT
 	end
 	-- Blocked: the name and the domain, for the log.

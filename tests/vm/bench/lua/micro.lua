@@ -35,6 +35,7 @@ end
 local empty = run("empty", function () for _ = 1, N do end end)
 local cases = {
 	{"lua call", function () for _ = 1, N do f() end end},
+	{"pcall(lua function)", function () local pc = pcall; for _ = 1, N do pc(f) end end},
 	{"c call rawequal", function () local re = rawequal; for _ = 1, N do re(d, d) end end},
 	{"c call math.abs", function () local abs = math.abs; for _ = 1, N do abs(1) end end},
 	{"d.getbyte local", function () local g = d.getbyte; for _ = 1, N do g(d, 0) end end},
@@ -43,6 +44,10 @@ local cases = {
 	{"#d", function () for _ = 1, N do local _ = #d end end},
 	{"d:getname", function () for _ = 1, N do d:getname(12) end end},
 	{"set:match", function () for _ = 1, N do s:match("www.example.com") end end},
+	{"netfilter.transport (IPv4 UDP)", function ()
+		local transport = require("netfilter").transport
+		for _ = 1, N do transport(q) end
+	end},
 	{"dns.locate (IPv4 UDP query)", function () for _ = 1, N do dns.locate(q, 0, "dst") end end},
 	{"dns.inset", function () for _ = 1, N do dns.inset(q, msg, limit, blocked) end end},
 	{"set:match(q, offset, limit, origin)", function ()
