@@ -61,7 +61,7 @@ int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
 /*
  * For other modules' parsers of a data object (a packet view or a buffer):
  * luadata_checkdata() returns the object at ix (raises if it is not one),
- * luadata_size() its size, and luadata_peek() the len bytes at off, in
+ * luadata_size() its size, and luadata_peek() the len (> 0) bytes at off, in
  * place or, where they reach a packet's paged part, copied into buf (len
  * bytes); NULL when [off, off + len) is not inside the data. luadata_peek
  * raises only if a paged part cannot be read. Both read what the object
