@@ -132,7 +132,8 @@ do {									\
 
 /*
  * Every call from the kernel into Lua goes through one of these: lua_pcall
- * (no message handler) under the runtime's budget, with the runtime locked
+ * (no message handler; in one C frame, luaD_pcallnoyield of
+ * kernel/lua/patches/0005) under the runtime's budget, with the runtime locked
  * (from a lunatik_run() handler). They return lua_pcall's status; an
  * exhausted budget is a Lua error whose message says which limit ended it.
  *

@@ -31,6 +31,8 @@
 #include <linux/sched/signal.h>
 
 #include "lunatik_runtime.h"
+/* luaD_pcallnoyield: lua_pcall(L, nargs, nresults, 0) in one frame (patches/0005). */
+#include "ldo.h"
 
 static unsigned long budget_steps = 1000000;
 module_param(budget_steps, ulong, 0644);
@@ -38,7 +40,26 @@ MODULE_PARM_DESC(budget_steps, "steps (Lua calls, loop iterations, library work,
 		 "bytes) a call into Lua may take; 0: no limit");
 
 static unsigned int budget_ms = 1000;
-module_param(budget_ms, uint, 0644);
+/* budget_ms in jiffies, converted once when set rather than on every call. */
+static unsigned long budget_jiffies = HZ;	/* msecs_to_jiffies(1000); 0: no limit */
+
+static int lunatik_budgetms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	WRITE_ONCE(budget_jiffies, ms ? msecs_to_jiffies(ms) : 0);	/* at least 1 */
+	WRITE_ONCE(budget_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops lunatik_budgetms_ops = {
+	.set = lunatik_budgetms_set,
+	.get = param_get_uint,
+};
+module_param_cb(budget_ms, &lunatik_budgetms_ops, &budget_ms, 0644);
 MODULE_PARM_DESC(budget_ms, "milliseconds a call into a non-sleepable runtime may take; 0: no limit");
 
 /* Steps between two checks for signals in process context. */
@@ -85,18 +106,18 @@ static enum hrtimer_restart lunatik_watchdog(struct hrtimer *timer)
 }
 
 /* Preemption is off (the runtime's spinlock): we stay on this CPU. */
-static void lunatik_watchbegin(struct lunatik_state *s)
+static __always_inline void lunatik_watchbegin(struct lunatik_state *s)
 {
 	struct lunatik_watch *w = this_cpu_ptr(&lunatik_watch);
-	unsigned int ms = READ_ONCE(budget_ms);
+	unsigned long budget = READ_ONCE(budget_jiffies);
 
 	s->budget.outer = w->state;
 	s->budget.outerdeadline = w->deadline;
-	if (!ms) {
+	if (!budget) {
 		WRITE_ONCE(w->state, NULL);
 		return;
 	}
-	WRITE_ONCE(w->deadline, jiffies + msecs_to_jiffies(ms));
+	WRITE_ONCE(w->deadline, jiffies + budget);
 	WRITE_ONCE(w->state, s);
 	/* The timer interrupts us, never runs beside us: state first, then armed. */
 	barrier();
@@ -107,7 +128,7 @@ static void lunatik_watchbegin(struct lunatik_state *s)
 	}
 }
 
-static void lunatik_watchend(struct lunatik_state *s)
+static __always_inline void lunatik_watchend(struct lunatik_state *s)
 {
 	struct lunatik_watch *w = this_cpu_ptr(&lunatik_watch);
 
@@ -132,7 +153,8 @@ static long lunatik_budgetchunk(struct lunatik_budget *b)
 	return min(b->left, b->interval);
 }
 
-void lunatik_budgetbegin(struct lunatik_state *s, bool bounded, bool yield)
+/* Inline in lunatik_pcallbudget: it runs on every packet. */
+static __always_inline void lunatik_budgetstart(struct lunatik_state *s, bool bounded, bool yield)
 {
 	struct lunatik_budget *b = &s->budget;
 	unsigned long steps = READ_ONCE(budget_steps);
@@ -150,7 +172,12 @@ void lunatik_budgetbegin(struct lunatik_state *s, bool bounded, bool yield)
 		lunatik_watchbegin(s);
 }
 
-void lunatik_budgetend(struct lunatik_state *s)
+void lunatik_budgetbegin(struct lunatik_state *s, bool bounded, bool yield)
+{
+	lunatik_budgetstart(s, bounded, yield);
+}
+
+static __always_inline void lunatik_budgetstop(struct lunatik_state *s)
 {
 	struct lunatik_budget *b = &s->budget;
 
@@ -159,6 +186,11 @@ void lunatik_budgetend(struct lunatik_state *s)
 	b->depth = 0;
 	b->chunk = LUNATIK_BUDGET_INTERVAL;
 	s->limits.ticks = b->chunk;
+}
+
+void lunatik_budgetend(struct lunatik_state *s)
+{
+	lunatik_budgetstop(s);
 }
 
 static const char *lunatik_exhaust(struct lunatik_budget *b, const char *fmt, long n)
@@ -212,22 +244,31 @@ stop:
 	return b->why;
 }
 
-int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, bool yield)
+static __always_inline int lunatik_pcallin(lua_State *L, int nargs, int nresults, bool bounded,
+					   bool yield)
 {
 	struct lunatik_state *s = lunatik_stateof(L);
 	int status;
 
 	if (s->budget.depth)
-		return lua_pcall(L, nargs, nresults, 0);
-	lunatik_budgetbegin(s, bounded, yield);
-	status = lua_pcall(L, nargs, nresults, 0);
-	lunatik_budgetend(s);
+		return luaD_pcallnoyield(L, nargs, nresults);
+	lunatik_budgetstart(s, bounded, yield);
+	status = luaD_pcallnoyield(L, nargs, nresults);
+	lunatik_budgetstop(s);
 	return status;
+}
+
+int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, bool yield)
+{
+	return lunatik_pcallin(L, nargs, nresults, bounded, yield);
 }
 
 int lunatik_pcall(lua_State *L, int nargs, int nresults)
 {
-	return lunatik_pcallbudget(L, nargs, nresults, true, lunatik_stateof(L)->sleep);
+	/* The packet path's call: inline, with the non-sleepable case spelled out. */
+	if (likely(!lunatik_stateof(L)->sleep))
+		return lunatik_pcallin(L, nargs, nresults, true, false);
+	return lunatik_pcallin(L, nargs, nresults, true, true);
 }
 EXPORT_SYMBOL_GPL(lunatik_pcall);
 
@@ -235,7 +276,7 @@ int lunatik_pcall_interruptible(lua_State *L, int nargs, int nresults)
 {
 	bool sleep = lunatik_stateof(L)->sleep;
 
-	return lunatik_pcallbudget(L, nargs, nresults, !sleep, sleep);
+	return lunatik_pcallin(L, nargs, nresults, !sleep, sleep);
 }
 EXPORT_SYMBOL_GPL(lunatik_pcall_interruptible);
 

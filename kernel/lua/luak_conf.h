@@ -81,6 +81,9 @@
 #define LUA_USE_JUMPTABLE	1
 #endif
 
+/* A variable written before it is read (a jump buffer): CONFIG_INIT_STACK_ALL_ZERO need not clear it. */
+#define luai_noinit		__attribute__((__uninitialized__))
+
 #define luai_makeseed(L)	luak_random()
 #define l_randomizePivot()	luak_random()
 #define l_signalT		int
