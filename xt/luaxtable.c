@@ -393,11 +393,12 @@ static void luaxtable_done(void *ctx)
 	call->packet->slot->cur = NULL;
 }
 
-static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
+static const char *luaxtable_matchresult(lua_State *L, void *ctx,
+					 const struct luapacket_result *res, char *why)
 {
 	struct luaxtable_call *call = ctx;
 
-	call->match = luapacket_istrue(L, 1);
+	call->match = res[0].truth;
 	return NULL;
 }
 
@@ -407,7 +408,8 @@ static const char *luaxtable_matchresult(lua_State *L, void *ctx, char *why)
  * STOLEN would leak the skb (we never consume it) and STOP is deprecated.
  * CONTINUE is XT_CONTINUE (0xffffffff) but -1 from Lua is accepted too.
  */
-static const char *luaxtable_targetresult(lua_State *L, void *ctx, char *why)
+static const char *luaxtable_targetresult(lua_State *L, void *ctx,
+					  const struct luapacket_result *res, char *why)
 {
 	struct luaxtable_call *call = ctx;
 	lua_Integer v;
@@ -460,16 +462,12 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 		.info = info,
 		.par = par,
 	};
-	struct luapacket_call call = {
-		.skb = (struct sk_buff *)skb,	/* the view is read-only */
-		.push = luaxtable_push,
-		.nresults = 1,
-		.result = luaxtable_matchresult,
-		.done = luaxtable_done,
-		.ctx = &ctx,
-	};
+	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	bool match = false;
 
+	/* the view is read-only: a match never changes the skb */
+	luapacket_setup(&call, (struct sk_buff *)skb, LUAPACKET_DATA, false, luaxtable_push, 1,
+			luaxtable_matchresult, luaxtable_done, &ctx);
 	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
@@ -511,17 +509,11 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 		/* The script may set hotdrop on targets too; x_tables reads it back. */
 		.par = (struct xt_action_param *)par,
 	};
-	struct luapacket_call call = {
-		.skb = skb,
-		.writable = true,
-		.push = luaxtable_push,
-		.nresults = 1,
-		.result = luaxtable_targetresult,
-		.done = luaxtable_done,
-		.ctx = &ctx,
-	};
+	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	unsigned int verdict = XT_CONTINUE;
 
+	luapacket_setup(&call, skb, LUAPACKET_DATA, true, luaxtable_push, 1,
+			luaxtable_targetresult, luaxtable_done, &ctx);
 	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Calling Lua from packet paths (see luapacket.h). The runtime is locked
- * with spin_lock_bh by lunatik_run() (per-CPU: this CPU's state's lock,
+ * with spin_lock_bh as lunatik_run() does (per-CPU: this CPU's state's lock,
  * which only this CPU takes on the packet path); the view is pointed at the packet
  * before the call and emptied after it, so a script that keeps the data
  * object can never reach a packet that has gone.
@@ -38,6 +38,7 @@
 #include "lstate.h"
 #include "lobject.h"
 #include "lgc.h"
+#include "ldo.h"
 
 static_assert(sizeof(TValue) <= sizeof(((struct luapacket_value *)NULL)->tvalue));
 
@@ -71,29 +72,6 @@ void luapacket_forget(lua_State *L, struct luapacket_value *v)
 	luapacket_novalue(v);
 }
 EXPORT_SYMBOL_GPL(luapacket_forget);
-
-bool luapacket_tointeger(lua_State *L, int n, lua_Integer *v)
-{
-	const TValue *o = s2v(L->top - n);
-
-	if (!ttisinteger(o))
-		return false;
-	*v = ivalue(o);
-	return true;
-}
-EXPORT_SYMBOL_GPL(luapacket_tointeger);
-
-bool luapacket_isnil(lua_State *L, int n)
-{
-	return ttisnil(s2v(L->top - n));
-}
-EXPORT_SYMBOL_GPL(luapacket_isnil);
-
-bool luapacket_istrue(lua_State *L, int n)
-{
-	return !l_isfalse(s2v(L->top - n));
-}
-EXPORT_SYMBOL_GPL(luapacket_istrue);
 
 /* At most 10 log lines per 5 seconds per binding. */
 #define LUAPACKET_LOG_INTERVAL	(5 * HZ)
@@ -368,8 +346,11 @@ static void luapacket_fixipv6(struct sk_buff *skb, unsigned int noff)
 	luapacket_fixl4(skb, thoff, end - thoff, proto, luapacket_pseudo6, addrs, false);
 }
 
-/* After a callback wrote the packet: its IP and TCP/UDP checksums are made right. */
-static void luapacket_fixcsum(struct sk_buff *skb)
+/*
+ * After a callback wrote the packet: its IP and TCP/UDP checksums are made
+ * right. Out of line: most calls write nothing, and luapacket_call stays lean.
+ */
+static noinline void luapacket_fixcsum(struct sk_buff *skb)
 {
 	int noff = skb_network_offset(skb);
 
@@ -390,12 +371,32 @@ static int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, cons
 	return -ECANCELED;
 }
 
+/* Results read in place (cannot raise), the first in res[0]. */
+static __always_inline void luapacket_results(lua_State *L, struct luapacket_call *call)
+{
+	StkId o = L->top - call->nresults;
+	struct luapacket_result *r = call->res;
+	int n = min(call->nresults, LUAPACKET_MAXRESULTS);
+
+	for (; n > 0; n--, o++, r++) {
+		lu_byte tt = rawtt(s2v(o));
+
+		r->type = novariant(tt);
+		r->integer = tt == LUA_VNUMINT;
+		r->truth = tt != LUA_VFALSE && novariant(tt) != LUA_TNIL;	/* !l_isfalse */
+		r->value = ivalue(s2v(o));	/* the bits of any value: read only if integer */
+	}
+}
+
 /*
  * The callback is called directly in a protected call (no C function
  * around it): its arguments are pushed before, its results read after,
  * by code that cannot raise (lua_checkstack makes room without raising).
+ * Inline in luapacket_call, with Lua's stack handled in place: a call per
+ * packet went through a dozen small functions.
  */
-static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_call *call)
+static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
+					 struct luapacket_call *call)
 {
 	struct luapacket_slot *slot = call->slot;
 	const char *why = NULL;
@@ -405,7 +406,10 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 	slot->calls++;
 	luadata_resetskb(slot->view, call->skb, call->base,
 			 call->writable ? luapacket_prepare : NULL, call);
-	if (unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
+	/* lua_checkstack's own test first: a packet state's stack has the room. */
+	if (unlikely(L->stack_last - L->top <= 2 + LUAPACKET_MAXPUSH ||
+		     L->ci->top < L->top + 2 + LUAPACKET_MAXPUSH) &&
+	    unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
 		luadata_clear(slot->view);
 		return luapacket_fail(p, slot, "no room on the Lua stack");
 	}
@@ -419,17 +423,45 @@ static int luapacket_run(lua_State *L, struct luapacket *p, struct luapacket_cal
 		nargs += n;
 	}
 	if (likely(!why)) {
-		if (unlikely(lunatik_pcall(L, nargs, call->nresults) != LUA_OK))
+		if (unlikely(lunatik_pcall(L, nargs, call->nresults) != LUA_OK)) {
 			/* A number would be converted, which allocates: only strings. */
 			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
 			      "error object is not a string";
-		else if (call->result)
-			why = call->result(L, call->ctx, buf);
+		} else if (call->result) {
+			luapacket_results(L, call);
+			why = call->result(L, call->ctx, call->res, buf);
+		}
 	}
 	luadata_clear(slot->view);
 	if (call->done)
 		call->done(call->ctx);
 	return likely(!why) ? 0 : luapacket_fail(p, slot, why);
+}
+
+/*
+ * lunatik_run() spelled out: the stack is cut back to where it was by
+ * moving its top (what lua_settop does, less its check for variables to
+ * close: the callback's frame closed its own when it returned or raised).
+ */
+static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct luapacket *p,
+					   struct luapacket_call *call)
+{
+	lua_State *L;
+	ptrdiff_t top;
+	int ret;
+
+	lunatik_lock(runtime);
+	L = runtime->private;
+	if (unlikely(!L)) {
+		ret = -ENXIO;
+	} else {
+		top = savestack(L, L->top);	/* the stack may be reallocated by the call */
+		lunatik_enter(L);
+		ret = luapacket_run(L, p, call);
+		L->top = restorestack(L, top);
+	}
+	lunatik_unlock(runtime);
+	return ret;
 }
 
 int luapacket_call(struct luapacket *p, struct luapacket_call *call)
@@ -449,7 +481,7 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 	call->written = false;
 	if (likely(!p->percpu)) {
 		call->slot = &p->one;
-		lunatik_run(p->one.runtime, luapacket_run, ret, p, call);
+		ret = luapacket_runin(p->one.runtime, p, call);
 	} else {
 		lunatik_object_t *runtime;
 
@@ -458,12 +490,12 @@ int luapacket_call(struct luapacket *p, struct luapacket_call *call)
 		call->slot = this_cpu_ptr(p->percpu);
 		runtime = smp_load_acquire(&call->slot->runtime);
 		if (likely(runtime))
-			lunatik_run(runtime, luapacket_run, ret, p, call);
+			ret = luapacket_runin(runtime, p, call);
 		else
 			ret = -ENXIO;	/* this CPU's state has not loaded the script yet */
 		local_bh_enable();
 	}
-	if (call->written)
+	if (unlikely(call->written))
 		luapacket_fixcsum(skb);
 	return ret;
 }

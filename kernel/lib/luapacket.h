@@ -35,19 +35,18 @@ struct luapacket_value {
 
 /* Pops the top of L's stack into v (may raise: out of memory). */
 void luapacket_keep(lua_State *L, struct luapacket_value *v);
-/* Pushes v (cannot raise; the caller made room: luapacket_run does for push()). */
+/* Pushes v (cannot raise; the caller made room: luapacket does for push()). */
 void luapacket_push(lua_State *L, const struct luapacket_value *v);
 /* Lets v go (cannot raise); v is then nil. */
 void luapacket_forget(lua_State *L, struct luapacket_value *v);
 
-/*
- * Results read in place, n values below the top (1: the top), for
- * result(): cannot raise. An integer (stored into *v), nil, true (Lua's
- * truth: neither nil nor false).
- */
-bool luapacket_tointeger(lua_State *L, int n, lua_Integer *v);
-bool luapacket_isnil(lua_State *L, int n);
-bool luapacket_istrue(lua_State *L, int n);
+/* A result of the callback, read in place for result(). */
+struct luapacket_result {
+	int type;			/* lua_type()'s LUA_TNIL, LUA_TNUMBER, ... */
+	bool integer;			/* an integer (every number is one here) */
+	bool truth;			/* Lua's truth: neither nil nor false */
+	lua_Integer value;		/* the integer; meaningless for other values */
+};
 
 /* One state's binding. */
 struct luapacket_slot {
@@ -79,6 +78,8 @@ enum luapacket_start {
 
 /* Arguments a call may push after the view (push()). */
 #define LUAPACKET_MAXPUSH	6
+/* Results read for result(); more may be asked for, and read from the stack. */
+#define LUAPACKET_MAXRESULTS	2
 /* The longest message result() may write. */
 #define LUAPACKET_WHYMAX	80
 
@@ -94,24 +95,51 @@ struct luapacket_call {
 	/*
 	 * Pushes at most LUAPACKET_MAXPUSH arguments after the view (the stack
 	 * has room for them); returns their count, or a negative count when
-	 * it cannot (what it pushed stays: luapacket drops it).
+	 * it cannot (what it pushed stays: luapacket drops it). NULL: none.
 	 */
 	int (*push)(lua_State *L, void *ctx);
 	int nresults;
 	/*
-	 * Reads the nresults results (at -nresults..-1); returns NULL, or why
-	 * they are unusable (counted and logged as an error of the call),
-	 * which may be written in why (LUAPACKET_WHYMAX bytes).
+	 * Takes the nresults results: the first LUAPACKET_MAXRESULTS of them
+	 * read into res (res[0] the first), all of them on the stack at
+	 * -nresults..-1; returns NULL, or why they are unusable (counted and
+	 * logged as an error of the call), which may be written in why
+	 * (LUAPACKET_WHYMAX bytes).
 	 */
-	const char *(*result)(lua_State *L, void *ctx, char *why);
+	const char *(*result)(lua_State *L, void *ctx, const struct luapacket_result *res,
+			      char *why);
 	/* After the call, whatever its outcome, still under the runtime's lock. */
 	void (*done)(void *ctx);
 	void *ctx;
 	/* luapacket's own, per call. */
+	struct luapacket_result res[LUAPACKET_MAXRESULTS];
 	struct luapacket_slot *slot;	/* the binding called */
 	int base;			/* the view's start, from skb->data */
 	bool written;			/* a write prepared the skb: fix its checksums */
 };
+
+/*
+ * Sets up a call on the caller's stack, declared __uninitialized: a
+ * designated initializer would clear all of it (some 150 bytes, on every
+ * packet) where luapacket sets its own fields itself.
+ */
+static __always_inline void luapacket_setup(struct luapacket_call *call, struct sk_buff *skb,
+					    enum luapacket_start start, bool writable,
+					    int (*push)(lua_State *L, void *ctx), int nresults,
+					    const char *(*result)(lua_State *L, void *ctx,
+								  const struct luapacket_result *res,
+								  char *why),
+					    void (*done)(void *ctx), void *ctx)
+{
+	call->skb = skb;
+	call->start = start;
+	call->writable = writable;
+	call->push = push;
+	call->nresults = nresults;
+	call->result = result;
+	call->done = done;
+	call->ctx = ctx;
+}
 
 /*
  * Process context, from code running in the runtime's state L (a script's

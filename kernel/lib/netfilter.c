@@ -111,29 +111,30 @@ static bool luanetfilter_verdict(struct luanetfilter *nf, lua_Integer v, unsigne
 }
 
 /* Cannot raise (luapacket calls it outside the protected call): says what is wrong. */
-static const char *luanetfilter_result(lua_State *L, void *ctx, char *why)
+static const char *luanetfilter_result(lua_State *L, void *ctx,
+				       const struct luapacket_result *res, char *why)
 {
 	struct luanetfilter_call *c = ctx;
-	lua_Integer v;
+	const struct luapacket_result *verdict = &res[0], *mark = &res[1];
 
-	if (!luapacket_tointeger(L, 2, &v)) {
+	if (!verdict->integer) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a verdict",
-			 luaL_typename(L, -2));
+			 lua_typename(L, verdict->type));
 		return why;
 	}
-	if (!luanetfilter_verdict(c->nf, v, &c->verdict)) {
+	if (!luanetfilter_verdict(c->nf, verdict->value, &c->verdict)) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned an invalid verdict (%lld)",
-			 (long long)v);
+			 (long long)verdict->value);
 		return why;
 	}
-	if (luapacket_isnil(L, 1))
+	if (mark->type == LUA_TNIL)
 		return NULL;
-	if (!luapacket_tointeger(L, 1, &v)) {
+	if (!mark->integer) {
 		snprintf(why, LUAPACKET_WHYMAX, "hook returned %s, not a mark",
-			 luaL_typename(L, -1));
+			 lua_typename(L, mark->type));
 		return why;
 	}
-	c->mark = (u32)v;
+	c->mark = (u32)mark->value;
 	c->setmark = true;
 	return NULL;
 }
@@ -148,22 +149,19 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 		.state = state,
 		.verdict = NF_ACCEPT,
 	};
-	struct luapacket_call call = {
-		.skb = skb,
-		/* ARP output has its MAC header pushed already: ask for the network one. */
-		.start = nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
-			 LUAPACKET_MAC : LUAPACKET_NETWORK,
-		.writable = true,	/* on demand: nothing is prepared until a write */
-		.push = luanetfilter_push,
-		.nresults = 2,
-		.result = luanetfilter_result,
-		.ctx = &c,
-	};
+	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	int ret;
 
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
 	if (skb->mark != nf->mark)
 		return NF_ACCEPT;
+	/*
+	 * ARP output has its MAC header pushed already: ask for the network
+	 * one. Writable on demand: nothing is prepared until a write.
+	 */
+	luapacket_setup(&call, skb, nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
+			LUAPACKET_MAC : LUAPACKET_NETWORK, true, luanetfilter_push, 2,
+			luanetfilter_result, NULL, &c);
 	ret = luapacket_call(&nf->packet, &call);
 	if (ret)
 		return NF_ACCEPT;

@@ -139,5 +139,12 @@ grep -q 'netfilter hook: .*nftest boom' <<<"$(dmesg)"
 echo "ok   the error is logged"
 grep -q 'not a verdict\|invalid verdict' <<<"$(dmesg)"
 echo "ok   bad verdicts are logged"
+# each kind of bad result, named (the first six errors cycle through them)
+for m in 'hook returned string, not a verdict' 'hook returned nil, not a verdict' \
+	'hook returned an invalid verdict (7)' 'hook returned an invalid verdict (2)' \
+	'hook returned string, not a mark'; do
+	grep -qF "$m" <<<"$(dmesg)" || { echo "FAIL not logged: $m"; exit 1; }
+done
+echo "ok   each bad result is named"
 expect "peer still reachable" reachable "$(pings)"
 kernel_clean
