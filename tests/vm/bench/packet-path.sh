@@ -265,6 +265,14 @@ measure() {
 	fi
 }
 
+# --profile (the last case is profiled): the counting window of case $1,
+# 0 for the profiled case's baseline, 1 for the case, none for others.
+profile_window() {
+	[ -n "${PROFILE:-}" ] || return 0
+	local p=${CASES[-1]}
+	if [ "$1" = "${BASE[$p]}" ]; then echo 0; elif [ "$1" = "$p" ]; then echo 1; fi
+}
+
 echo "kernel $(uname -r), $(nproc) CPUs; $PACKETS packets of $SIZE bytes per measurement," \
 	"$ROUNDS rounds, $CALLS hooks or rules per case, clock: $CLOCK"
 # Warm up (ARP, page cache, first-use paths) and discard.
@@ -278,7 +286,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	for x in "${CASES[@]}"; do
 		ns_up
 		case_on $x
+		window=$(profile_window $x)
+		[ -z "$window" ] || ./qprof-mark open $window
 		measure $x "$PACKETS"
+		[ -z "$window" ] || ./qprof-mark close $window
 		case_off $x "$r" "$got"
 		ns_down
 		PPS[$x]+="$pps " GOT[$x]+="$got "
@@ -336,8 +347,9 @@ per() { awk -v p="${US[$1]}" -v q="${US[$2]}" 'BEGIN { if (q > 0) printf "%.2f",
 echo "BENCH kernel=$(uname -r) packets=$PACKETS rounds=$ROUNDS" \
 	"$(for x in "${CASES[@]}"; do printf '%s=%s ' $x "${MED[$x]}"; done)"
 echo "rates per round (pps): $(for x in "${CASES[@]}"; do printf '%s=[%s] ' $x "${PPS[$x]% }"; done)"
-# The pieces of a packet script, timed in a loop (lua/micro.lua).
-if [ "$CLOCK" = icount ]; then
+# The pieces of a packet script, timed in a loop (lua/micro.lua); not
+# when profiling, where they would count in with the cases.
+if [ "$CLOCK" = icount ] && [ -z "${PROFILE:-}" ]; then
 	lunatik run bench/micro false
 	lunatik stop bench/micro
 	echo "instructions per operation (a loop of them, less the empty loop):"
@@ -408,6 +420,13 @@ if [ "$CLOCK" != icount ] && [ "$(nproc)" -ge 2 ]; then
 	echo "PERCPU ratio per-CPU/locked over $n rounds: median $rmed (min ${rs[0]}, max ${rs[n - 1]})"
 fi
 
+# --profile: the kernel's and modules' functions, for symbolize.py
+# (KASLR is off then, so they are where the plugin saw them run).
+if [ -n "${PROFILE:-}" ]; then
+	echo PROFILE-SYMBOLS-BEGIN
+	grep ' [tT] ' /proc/kallsyms | gzip -1 | base64
+	echo PROFILE-SYMBOLS-END
+fi
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection'; then
 	problem "the kernel complained"
 fi
