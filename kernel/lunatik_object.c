@@ -231,12 +231,33 @@ EXPORT_SYMBOL_GPL(lunatik_optinteger);
  * most checks make no registry lookup, and an argument's value is read in
  * place (Lua's internals): every method of every library checks its object.
  */
+/*
+ * The cache slot of class: where it is, else an empty one, else its home
+ * slot (a state using more classes than slots). Open addressing: with
+ * one slot per hash, two classes of a packet path that collide (their
+ * addresses, so it depends on the boot with KASLR) evicted each other on
+ * every call, a registry lookup each, 400 instructions a DNS query.
+ */
+static struct lunatik_classcache *lunatik_classslot(struct lunatik_state *s,
+						    const lunatik_class_t *class)
+{
+	unsigned int h = hash_ptr(class, LUNATIK_CLASSES_BITS), i;
+
+	for (i = 0; i < ARRAY_SIZE(s->classes); i++) {
+		struct lunatik_classcache *slot = &s->classes[(h + i) % ARRAY_SIZE(s->classes)];
+
+		if (slot->class == class || !slot->class)
+			return slot;
+	}
+	return &s->classes[h];
+}
+
 lunatik_object_t *lunatik_testobject(lua_State *L, int ix)
 {
 	struct lunatik_state *s = lunatik_stateof(L);
+	struct lunatik_classcache *slot;
 	lunatik_object_t *object;
 	const void *mt;
-	unsigned int h;
 	int found;
 
 	if (ix > 0) {
@@ -260,15 +281,15 @@ lunatik_object_t *lunatik_testobject(lua_State *L, int ix)
 	}
 	if (!object)
 		return NULL;
-	h = hash_ptr(object->class, LUNATIK_CLASSES_BITS);
-	if (s->classes[h].class == object->class && s->classes[h].mt == mt)
+	slot = lunatik_classslot(s, object->class);
+	if (slot->class == object->class && slot->mt == mt)
 		return object;
 	found = lunatik_getclass(L, object->class) == LUA_TTABLE && lua_topointer(L, -1) == mt;
 	lua_pop(L, 1);
 	if (!found)
 		return NULL;
-	s->classes[h].class = object->class;
-	s->classes[h].mt = mt;
+	slot->class = object->class;
+	slot->mt = mt;
 	return object;
 }
 EXPORT_SYMBOL_GPL(lunatik_testobject);

@@ -50,7 +50,7 @@ struct lunatik_state {
 	struct lunatik_group *group;	/* a reference, NULL for a plain runtime */
 	unsigned int nshared;		/* objects of the group this state has found */
 	/* Class metatables found by lunatik_testobject, by class address. */
-	struct {
+	struct lunatik_classcache {
 		const lunatik_class_t *class;
 		const void *mt;		/* anchored in the registry while the state lives */
 	} classes[1 << LUNATIK_CLASSES_BITS];
