@@ -153,7 +153,7 @@ static long lunatik_budgetchunk(struct lunatik_budget *b)
 	return min(b->left, b->interval);
 }
 
-/* Inline in lunatik_pcallbudget: it runs on every packet. */
+/* Inline in lunatik_pcallin: it runs on every packet. */
 static __always_inline void lunatik_budgetstart(struct lunatik_state *s, bool bounded, bool yield)
 {
 	struct lunatik_budget *b = &s->budget;
