@@ -39,22 +39,6 @@
 /* data.new() refuses more; a non-sleepable runtime gets at most a kmalloc. */
 #define LUADATA_MAX_SIZE	(64 << 20)
 
-struct luadata {
-	u8 *ptr;
-	size_t size;
-	size_t linear;		/* bytes from ptr that reads may take directly */
-	size_t writable;	/* bytes from ptr that writes may change directly */
-	bool readonly;
-	bool owned;		/* ptr is ours to free (data.new) */
-	struct lunatik_charge *charge;	/* of the runtime that made it, for size bytes */
-	/* A packet view: ptr is skb->data + base, size runs to the skb's end. */
-	struct sk_buff *skb;
-	int base;
-	luadata_prepare_t prepare;	/* NULL: read-only */
-	void *ctx;
-	u8 bounce[sizeof(lua_Integer)];	/* a read reaching paged data */
-};
-
 /* May run after the creating runtime is gone: the charge outlives it. */
 static void luadata_release(void *private)
 {
@@ -560,43 +544,6 @@ void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly
 	data->prepare = NULL;
 }
 EXPORT_SYMBOL_GPL(luadata_reset);
-
-void luadata_clear(lunatik_object_t *view)
-{
-	struct luadata *data = view->private;
-
-	if (WARN_ON_ONCE(!data || data->owned))
-		return;
-	data->ptr = NULL;
-	data->size = 0;
-	data->linear = 0;
-	data->writable = 0;
-	data->readonly = false;
-	data->skb = NULL;
-	data->prepare = NULL;
-	data->ctx = NULL;
-}
-EXPORT_SYMBOL_GPL(luadata_clear);
-
-void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
-		      luadata_prepare_t prepare, void *ctx)
-{
-	struct luadata *data = view->private;
-	int linear = (int)skb_headlen(skb) - base;
-
-	if (WARN_ON_ONCE(!data || data->owned))
-		return;
-	data->skb = skb;
-	data->base = base;
-	data->ptr = skb->data + base;
-	data->size = skb->len - base;
-	data->linear = linear > 0 ? linear : 0;
-	data->writable = 0;	/* nothing prepared until the first write */
-	data->readonly = !prepare;
-	data->prepare = prepare;
-	data->ctx = ctx;
-}
-EXPORT_SYMBOL_GPL(luadata_resetskb);
 
 static int luaopen_data(lua_State *L)
 {

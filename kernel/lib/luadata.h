@@ -25,7 +25,7 @@ lunatik_object_t *luadata_newview(lua_State *L);
 /* Points the view at size bytes at ptr; writes raise "read-only data" if readonly. */
 void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly);
 
-struct sk_buff;
+#include <linux/skbuff.h>
 
 /*
  * Called before a write to an skb view reaches beyond what was made
@@ -36,14 +36,50 @@ struct sk_buff;
 typedef int (*luadata_prepare_t)(void *ctx, struct sk_buff *skb, unsigned int need);
 
 /*
- * Points the view at an skb, from base bytes after skb->data (negative for
- * a MAC header in the headroom) to its end. Reads of the linear part are
- * direct; reads reaching its paged part are copied (skb_copy_bits), without
- * changing the skb or allocating. prepare NULL: read-only; else writes call
- * prepare first (once, unless they reach further) with ctx.
+ * A data object. Its fields are luadata.c's: they are here only so that
+ * packet paths can point a view at every packet inline (luadata_resetskb,
+ * luadata_clear), a call each way fewer per packet.
  */
-void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
-		      luadata_prepare_t prepare, void *ctx);
+struct luadata {
+	u8 *ptr;
+	size_t size;
+	size_t linear;		/* bytes from ptr that reads may take directly */
+	size_t writable;	/* bytes from ptr that writes may change directly */
+	bool readonly;
+	bool owned;		/* ptr is ours to free (data.new) */
+	struct lunatik_charge *charge;	/* of the runtime that made it, for size bytes */
+	/* A packet view: ptr is skb->data + base, size runs to the skb's end. */
+	struct sk_buff *skb;
+	int base;
+	luadata_prepare_t prepare;	/* NULL: read-only */
+	void *ctx;
+	u8 bounce[sizeof(lua_Integer)];	/* a read reaching paged data */
+};
+
+/*
+ * Points the view (from luadata_newview) at an skb, from base bytes after
+ * skb->data (negative for a MAC header in the headroom) to its end. Reads
+ * of the linear part are direct; reads reaching its paged part are copied
+ * (skb_copy_bits), without changing the skb or allocating. prepare NULL:
+ * read-only; else writes call prepare first (once, unless they reach
+ * further) with ctx.
+ */
+static inline void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
+				    luadata_prepare_t prepare, void *ctx)
+{
+	struct luadata *data = view->private;
+	int linear = (int)skb_headlen(skb) - base;
+
+	data->skb = skb;
+	data->base = base;
+	data->ptr = skb->data + base;
+	data->size = skb->len - base;
+	data->linear = linear > 0 ? linear : 0;
+	data->writable = 0;	/* nothing prepared until the first write */
+	data->readonly = !prepare;
+	data->prepare = prepare;
+	data->ctx = ctx;
+}
 
 /* A DNS name as text: 254 bytes of a wire-form name, each perhaps escaped. */
 #define LUADATA_NAME_BUF	512
@@ -67,13 +103,24 @@ int luadata_getdnsname(lua_State *L, int ix, lua_Integer pos, lua_Integer limit,
  * raises only if a paged part cannot be read. Both read what the object
  * shows while the call that checked it runs: keep neither pointer.
  */
-struct luadata;
 struct luadata *luadata_checkdata(lua_State *L, int ix);
 size_t luadata_size(const struct luadata *data);
 const void *luadata_peek(lua_State *L, struct luadata *data, lua_Integer off, size_t len,
 			 void *buf);
 
-/* Back to size 0: any later access from a script raises "out of bounds". */
-void luadata_clear(lunatik_object_t *view);
+/* A view back to size 0: any later access from a script raises "out of bounds". */
+static inline void luadata_clear(lunatik_object_t *view)
+{
+	struct luadata *data = view->private;
+
+	data->ptr = NULL;
+	data->size = 0;
+	data->linear = 0;
+	data->writable = 0;
+	data->readonly = false;
+	data->skb = NULL;
+	data->prepare = NULL;
+	data->ctx = NULL;
+}
 
 #endif
