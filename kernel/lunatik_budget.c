@@ -35,7 +35,26 @@
 #include "ldo.h"
 
 static unsigned long budget_steps = 1000000;
-module_param(budget_steps, ulong, 0644);
+/* budget_steps as a call's limit, worked out once when set: LONG_MAX for none. */
+static long budget_callsteps = 1000000;
+
+static int lunatik_budgetsteps_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long steps;
+	int ret = kstrtoul(val, 0, &steps);
+
+	if (ret)
+		return ret;
+	WRITE_ONCE(budget_callsteps, steps && steps < LONG_MAX ? (long)steps : LONG_MAX);
+	WRITE_ONCE(budget_steps, steps);
+	return 0;
+}
+
+static const struct kernel_param_ops lunatik_budgetsteps_ops = {
+	.set = lunatik_budgetsteps_set,
+	.get = param_get_ulong,
+};
+module_param_cb(budget_steps, &lunatik_budgetsteps_ops, &budget_steps, 0644);
 MODULE_PARM_DESC(budget_steps, "steps (Lua calls, loop iterations, library work, 64 allocated "
 		 "bytes) a call into Lua may take; 0: no limit");
 
@@ -157,13 +176,12 @@ static long lunatik_budgetchunk(struct lunatik_budget *b)
 static __always_inline void lunatik_budgetstart(struct lunatik_state *s, bool bounded, bool yield)
 {
 	struct lunatik_budget *b = &s->budget;
-	unsigned long steps = READ_ONCE(budget_steps);
 
 	b->depth = 1;
 	b->yield = yield;
 	b->exhausted = false;
 	b->timedout = false;
-	b->steps = bounded && steps && steps < LONG_MAX ? steps : LONG_MAX;
+	b->steps = bounded ? READ_ONCE(budget_callsteps) : LONG_MAX;
 	b->left = b->steps;
 	b->interval = yield ? LUNATIK_BUDGET_INTERVAL : LONG_MAX;
 	b->chunk = lunatik_budgetchunk(b);
