@@ -23,7 +23,7 @@
  * RCU: unbinding waits for a grace period before releasing the binding.
  * A rule's private part (its args, gen) is only touched under the runtime's
  * lock: in checkentry and destroy through lunatik_run(), and on the packet
- * path inside luapacket_call().
+ * path inside luapacket_call() (luapacket_call.h).
  *
  * Per-CPU runtimes: the first CPU's state registers the extension, each
  * other CPU's state binds its own functions to it (lunatik_shared), each
@@ -44,7 +44,7 @@
 #include <net/net_namespace.h>
 
 #include "lunatik.h"
-#include "luapacket.h"
+#include "luapacket_call.h"
 #include "luaxtable.h"
 
 struct luaxtable {
@@ -120,7 +120,7 @@ static inline struct luaxtable *luaxtable_ofinfo(const struct luaxtable_info *in
 /* Per packet: what push() and result() share. */
 struct luaxtable_call {
 	struct luaxtable *ext;
-	struct luapacket_call *packet;	/* its slot: the state called */
+	struct luapacket_slot *slot;	/* the binding called, set by push() */
 	struct luaxtable_info *info;
 	struct xt_action_param *par;
 	union {
@@ -206,7 +206,7 @@ static int luaxtable_decodeargs(lua_State *L)
 {
 	struct luaxtable_call *call = lua_touserdata(L, 1);
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
-						       call->packet->slot);
+						       call->slot);
 
 	luaxtable_pushdecoded(L, call->info);
 	if (args) {
@@ -224,7 +224,7 @@ static int luaxtable_decodeargs(lua_State *L)
 static bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
 {
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
-						       call->packet->slot);
+						       call->slot);
 
 	if (unlikely(!args || args->gen != call->ext->gen)) {
 		lua_pushcfunction(L, luaxtable_decodeargs);
@@ -375,26 +375,25 @@ static void luaxtable_newpar(lua_State *L, struct luapacket_slot *slot)
 }
 
 /* After the view: par, userargs. The packet is the slot's cur until the call returns. */
-static int luaxtable_push(lua_State *L, void *ctx)
+static __always_inline int luaxtable_push(lua_State *L, struct luapacket_slot *slot, void *ctx)
 {
 	struct luaxtable_call *call = ctx;
-	struct luapacket_slot *slot = call->packet->slot;
 
+	call->slot = slot;
 	slot->cur = call->par;
 	luapacket_push(L, &slot->arg);
 	return luaxtable_pushargs(L, call) ? 2 : -1;
 }
 
 /* par shows no packet once the call is over: a script may keep par. */
-static void luaxtable_done(void *ctx)
+static __always_inline void luaxtable_done(struct luapacket_slot *slot, void *ctx)
 {
-	struct luaxtable_call *call = ctx;
-
-	call->packet->slot->cur = NULL;
+	slot->cur = NULL;
 }
 
-static const char *luaxtable_matchresult(lua_State *L, void *ctx,
-					 const struct luapacket_result *res, char *why)
+static __always_inline const char *luaxtable_matchresult(lua_State *L, void *ctx,
+							 const struct luapacket_result *res,
+							 char *why)
 {
 	struct luaxtable_call *call = ctx;
 
@@ -462,16 +461,14 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 		.info = info,
 		.par = par,
 	};
-	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	bool match = false;
 
-	/* the view is read-only: a match never changes the skb */
-	luapacket_setup(&call, (struct sk_buff *)skb, LUAPACKET_DATA, false, luaxtable_push, 1,
-			luaxtable_matchresult, luaxtable_done, &ctx);
-	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
-		if (luapacket_call(&ctx.ext->packet, &call) == 0)
+		/* the view is read-only: a match never changes the skb */
+		if (luapacket_call(&ctx.ext->packet, (struct sk_buff *)skb, LUAPACKET_DATA, false,
+				   luaxtable_push, 1, luaxtable_matchresult, luaxtable_done,
+				   &ctx) == 0)
 			match = ctx.match;
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);
@@ -509,15 +506,12 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 		/* The script may set hotdrop on targets too; x_tables reads it back. */
 		.par = (struct xt_action_param *)par,
 	};
-	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	unsigned int verdict = XT_CONTINUE;
 
-	luapacket_setup(&call, skb, LUAPACKET_DATA, true, luaxtable_push, 1,
-			luaxtable_targetresult, luaxtable_done, &ctx);
-	ctx.packet = &call;
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
-		if (luapacket_call(&ctx.ext->packet, &call) == 0)
+		if (luapacket_call(&ctx.ext->packet, skb, LUAPACKET_DATA, true, luaxtable_push, 1,
+				   luaxtable_targetresult, luaxtable_done, &ctx) == 0)
 			verdict = ctx.verdict;
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Calling Lua from packet paths (see luapacket.h). The runtime is locked
- * with spin_lock_bh as lunatik_run() does (per-CPU: this CPU's state's lock,
- * which only this CPU takes on the packet path); the view is pointed at the packet
- * before the call and emptied after it, so a script that keeps the data
- * object can never reach a packet that has gone.
+ * Packet paths' bindings, and what is rare in their calls (the call itself
+ * is luapacket_call.h's, inline in each caller): the first write of a
+ * call, checksums after one, and errors.
  *
  * The view reads the skb as it is (luadata copies what lies in paged
  * data): a match never changes the packet, since x_tables keeps header
@@ -27,18 +25,8 @@
 #include <net/ip6_checksum.h>
 #include <net/checksum.h>
 
-#include "luapacket.h"
-#include "luadata.h"
+#include "luapacket_call.h"
 
-/*
- * Lua's internals, for what a call pushes and reads (luapacket_value and
- * the result readers): each public API call costs a stack index
- * resolution and a function call, a few tens of instructions a packet.
- */
-#include "lstate.h"
-#include "lobject.h"
-#include "lgc.h"
-#include "ldo.h"
 
 static_assert(sizeof(TValue) <= sizeof(((struct luapacket_value *)NULL)->tvalue));
 
@@ -51,13 +39,6 @@ void luapacket_keep(lua_State *L, struct luapacket_value *v)
 	memcpy(v->tvalue, &copy, sizeof(copy));
 }
 EXPORT_SYMBOL_GPL(luapacket_keep);
-
-void luapacket_push(lua_State *L, const struct luapacket_value *v)
-{
-	setobj2s(L, L->top, (const TValue *)v->tvalue);
-	L->top++;
-}
-EXPORT_SYMBOL_GPL(luapacket_push);
 
 /* An empty value, whatever v held (its ref, if any, belonged to another state). */
 static void luapacket_novalue(struct luapacket_value *v)
@@ -194,7 +175,7 @@ EXPORT_SYMBOL_GPL(luapacket_stats);
  * luapacket_fixcsum renews. Then [0, need) is made writable and linear
  * (skb_ensure_writable: the head may move; luadata re-points the view).
  */
-static int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
+int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
 {
 	struct luapacket_call *call = ctx;
 	int ret;
@@ -225,6 +206,7 @@ static int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
 	}
 	return skb_ensure_writable(skb, need);
 }
+EXPORT_SYMBOL_GPL(luapacket_prepare);
 
 /*
  * The TCP or UDP checksum field of a segment of len bytes at thoff (from
@@ -346,11 +328,8 @@ static void luapacket_fixipv6(struct sk_buff *skb, unsigned int noff)
 	luapacket_fixl4(skb, thoff, end - thoff, proto, luapacket_pseudo6, addrs, false);
 }
 
-/*
- * After a callback wrote the packet: its IP and TCP/UDP checksums are made
- * right. Out of line: most calls write nothing, and luapacket_call stays lean.
- */
-static noinline void luapacket_fixcsum(struct sk_buff *skb)
+/* After a callback wrote the packet: its IP and TCP/UDP checksums are made right. */
+void luapacket_fixcsum(struct sk_buff *skb)
 {
 	int noff = skb_network_offset(skb);
 
@@ -361,142 +340,14 @@ static noinline void luapacket_fixcsum(struct sk_buff *skb)
 	else if (skb->protocol == htons(ETH_P_IPV6))
 		luapacket_fixipv6(skb, noff);
 }
+EXPORT_SYMBOL_GPL(luapacket_fixcsum);
 
 /* Lua raised, or the results were unusable: counted, and logged at a bounded rate. */
-static int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, const char *why)
+int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, const char *why)
 {
 	slot->errors++;
 	if (__ratelimit(&p->ratelimit))
 		pr_notice("%s: %s\n", p->name, why);
 	return -ECANCELED;
 }
-
-/* Results read in place (cannot raise), the first in res[0]. */
-static __always_inline void luapacket_results(lua_State *L, struct luapacket_call *call)
-{
-	StkId o = L->top - call->nresults;
-	struct luapacket_result *r = call->res;
-	int n = min(call->nresults, LUAPACKET_MAXRESULTS);
-
-	for (; n > 0; n--, o++, r++) {
-		lu_byte tt = rawtt(s2v(o));
-
-		r->type = novariant(tt);
-		r->integer = tt == LUA_VNUMINT;
-		r->truth = tt != LUA_VFALSE && novariant(tt) != LUA_TNIL;	/* !l_isfalse */
-		r->value = ivalue(s2v(o));	/* the bits of any value: read only if integer */
-	}
-}
-
-/*
- * The callback is called directly in a protected call (no C function
- * around it): its arguments are pushed before, its results read after,
- * by code that cannot raise (lua_checkstack makes room without raising).
- * Inline in luapacket_call, with Lua's stack handled in place: a call per
- * packet went through a dozen small functions.
- */
-static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
-					 struct luapacket_call *call)
-{
-	struct luapacket_slot *slot = call->slot;
-	const char *why = NULL;
-	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
-	int nargs = 1;
-
-	slot->calls++;
-	luadata_resetskb(slot->view, call->skb, call->base,
-			 call->writable ? luapacket_prepare : NULL, call);
-	/* lua_checkstack's own test first: a packet state's stack has the room. */
-	if (unlikely(L->stack_last - L->top <= 2 + LUAPACKET_MAXPUSH ||
-		     L->ci->top < L->top + 2 + LUAPACKET_MAXPUSH) &&
-	    unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
-		luadata_clear(slot->view);
-		return luapacket_fail(p, slot, "no room on the Lua stack");
-	}
-	luapacket_push(L, &slot->fn);
-	luapacket_push(L, &slot->viewvalue);
-	if (call->push) {
-		int n = call->push(L, call->ctx);
-
-		if (unlikely(n < 0))
-			why = "cannot pass the arguments";
-		nargs += n;
-	}
-	if (likely(!why)) {
-		if (unlikely(lunatik_pcall(L, nargs, call->nresults) != LUA_OK)) {
-			/* A number would be converted, which allocates: only strings. */
-			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
-			      "error object is not a string";
-		} else if (call->result) {
-			luapacket_results(L, call);
-			why = call->result(L, call->ctx, call->res, buf);
-		}
-	}
-	luadata_clear(slot->view);
-	if (call->done)
-		call->done(call->ctx);
-	return likely(!why) ? 0 : luapacket_fail(p, slot, why);
-}
-
-/*
- * lunatik_run() spelled out: the stack is cut back to where it was by
- * moving its top (what lua_settop does, less its check for variables to
- * close: the callback's frame closed its own when it returned or raised).
- */
-static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct luapacket *p,
-					   struct luapacket_call *call)
-{
-	lua_State *L;
-	ptrdiff_t top;
-	int ret;
-
-	lunatik_lock(runtime);
-	L = runtime->private;
-	if (unlikely(!L)) {
-		ret = -ENXIO;
-	} else {
-		top = savestack(L, L->top);	/* the stack may be reallocated by the call */
-		lunatik_enter(L);
-		ret = luapacket_run(L, p, call);
-		L->top = restorestack(L, top);
-	}
-	lunatik_unlock(runtime);
-	return ret;
-}
-
-int luapacket_call(struct luapacket *p, struct luapacket_call *call)
-{
-	struct sk_buff *skb = call->skb;
-	int offset = 0;
-	int ret;
-
-	if (call->start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
-		offset = skb_mac_offset(skb);
-	else if (call->start == LUAPACKET_NETWORK)
-		offset = skb_network_offset(skb);
-	/* A header outside the buffer would be a bug elsewhere: show data then. */
-	if (offset < -(int)skb_headroom(skb) || offset > (int)skb_headlen(skb))
-		offset = 0;
-	call->base = offset;
-	call->written = false;
-	if (likely(!p->percpu)) {
-		call->slot = &p->one;
-		ret = luapacket_runin(p->one.runtime, p, call);
-	} else {
-		lunatik_object_t *runtime;
-
-		/* The slot of this CPU, which stays ours while bottom halves are off. */
-		local_bh_disable();
-		call->slot = this_cpu_ptr(p->percpu);
-		runtime = smp_load_acquire(&call->slot->runtime);
-		if (likely(runtime))
-			ret = luapacket_runin(runtime, p, call);
-		else
-			ret = -ENXIO;	/* this CPU's state has not loaded the script yet */
-		local_bh_enable();
-	}
-	if (unlikely(call->written))
-		luapacket_fixcsum(skb);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(luapacket_call);
+EXPORT_SYMBOL_GPL(luapacket_fail);

@@ -11,7 +11,8 @@
  * slot of the CPU it runs on, under that state's own lock (no other CPU
  * takes it), and counts in that slot.
  *
- * Lives in luanetfilter.ko; xtables glue links against it.
+ * Lives in luanetfilter.ko; xtables glue links against it. The call of a
+ * packet itself is luapacket_call.h's, inline in each caller.
  */
 #ifndef LUAPACKET_H
 #define LUAPACKET_H
@@ -35,8 +36,6 @@ struct luapacket_value {
 
 /* Pops the top of L's stack into v (may raise: out of memory). */
 void luapacket_keep(lua_State *L, struct luapacket_value *v);
-/* Pushes v (cannot raise; the caller made room: luapacket does for push()). */
-void luapacket_push(lua_State *L, const struct luapacket_value *v);
 /* Lets v go (cannot raise); v is then nil. */
 void luapacket_forget(lua_State *L, struct luapacket_value *v);
 
@@ -76,71 +75,6 @@ enum luapacket_start {
 	LUAPACKET_MAC,			/* the MAC header when set, else skb->data */
 };
 
-/* Arguments a call may push after the view (push()). */
-#define LUAPACKET_MAXPUSH	6
-/* Results read for result(); more may be asked for, and read from the stack. */
-#define LUAPACKET_MAXRESULTS	2
-/* The longest message result() may write. */
-#define LUAPACKET_WHYMAX	80
-
-/*
- * One call: what the view shows and what goes in and out besides it.
- * push() and result() run outside the protected call (the callback is
- * called directly, without a C function around it): they must not raise.
- */
-struct luapacket_call {
-	struct sk_buff *skb;
-	enum luapacket_start start;
-	bool writable;			/* hooks and targets: writable on demand (matches: not) */
-	/*
-	 * Pushes at most LUAPACKET_MAXPUSH arguments after the view (the stack
-	 * has room for them); returns their count, or a negative count when
-	 * it cannot (what it pushed stays: luapacket drops it). NULL: none.
-	 */
-	int (*push)(lua_State *L, void *ctx);
-	int nresults;
-	/*
-	 * Takes the nresults results: the first LUAPACKET_MAXRESULTS of them
-	 * read into res (res[0] the first), all of them on the stack at
-	 * -nresults..-1; returns NULL, or why they are unusable (counted and
-	 * logged as an error of the call), which may be written in why
-	 * (LUAPACKET_WHYMAX bytes).
-	 */
-	const char *(*result)(lua_State *L, void *ctx, const struct luapacket_result *res,
-			      char *why);
-	/* After the call, whatever its outcome, still under the runtime's lock. */
-	void (*done)(void *ctx);
-	void *ctx;
-	/* luapacket's own, per call. */
-	struct luapacket_result res[LUAPACKET_MAXRESULTS];
-	struct luapacket_slot *slot;	/* the binding called */
-	int base;			/* the view's start, from skb->data */
-	bool written;			/* a write prepared the skb: fix its checksums */
-};
-
-/*
- * Sets up a call on the caller's stack, declared __uninitialized: a
- * designated initializer would clear all of it (some 150 bytes, on every
- * packet) where luapacket sets its own fields itself.
- */
-static __always_inline void luapacket_setup(struct luapacket_call *call, struct sk_buff *skb,
-					    enum luapacket_start start, bool writable,
-					    int (*push)(lua_State *L, void *ctx), int nresults,
-					    const char *(*result)(lua_State *L, void *ctx,
-								  const struct luapacket_result *res,
-								  char *why),
-					    void (*done)(void *ctx), void *ctx)
-{
-	call->skb = skb;
-	call->start = start;
-	call->writable = writable;
-	call->push = push;
-	call->nresults = nresults;
-	call->result = result;
-	call->done = done;
-	call->ctx = ctx;
-}
-
 /*
  * Process context, from code running in the runtime's state L (a script's
  * body or a library function it calls): binds the function at ix. Raises
@@ -171,14 +105,6 @@ void luapacket_stats(struct luapacket *p, u64 *calls, u64 *errors);
  * state is gone or closing.
  */
 void luapacket_unbind(lua_State *L, struct luapacket *p);
-
-/*
- * Any context. Runs the callback; returns 0 when it ran and result() read
- * its results, -ENXIO when the runtime is stopped, or another -errno when
- * the packet could not be shown or Lua raised (logged, rate-limited, and
- * counted in p->errors). The caller then applies its fail verdict.
- */
-int luapacket_call(struct luapacket *p, struct luapacket_call *call);
 
 /* Process context, may sleep: true where a binding may be (un)registered. */
 static inline bool luapacket_maysleep(void)

@@ -36,7 +36,7 @@
 #include <net/net_namespace.h>
 
 #include "lunatik.h"
-#include "luapacket.h"
+#include "luapacket_call.h"
 #include "luatransport.h"
 
 struct luanetfilter {
@@ -68,22 +68,23 @@ struct luanetfilter_call {
 	bool setmark;
 };
 
-static int luanetfilter_push(lua_State *L, void *ctx)
+/* After the view: the input device's index, the VLAN id, the output device's (nil when none). */
+static __always_inline int luanetfilter_push(lua_State *L, struct luapacket_slot *slot, void *ctx)
 {
 	struct luanetfilter_call *c = ctx;
 
 	if (c->state->in)
-		lua_pushinteger(L, c->state->in->ifindex);
+		luapacket_pushinteger(L, c->state->in->ifindex);
 	else
-		lua_pushnil(L);
+		luapacket_pushnil(L);
 	if (skb_vlan_tag_present(c->skb))
-		lua_pushinteger(L, skb_vlan_tag_get_id(c->skb));
+		luapacket_pushinteger(L, skb_vlan_tag_get_id(c->skb));
 	else
-		lua_pushnil(L);
+		luapacket_pushnil(L);
 	if (c->state->out)
-		lua_pushinteger(L, c->state->out->ifindex);
+		luapacket_pushinteger(L, c->state->out->ifindex);
 	else
-		lua_pushnil(L);
+		luapacket_pushnil(L);
 	return 3;
 }
 
@@ -111,8 +112,9 @@ static bool luanetfilter_verdict(struct luanetfilter *nf, lua_Integer v, unsigne
 }
 
 /* Cannot raise (luapacket calls it outside the protected call): says what is wrong. */
-static const char *luanetfilter_result(lua_State *L, void *ctx,
-				       const struct luapacket_result *res, char *why)
+static __always_inline const char *luanetfilter_result(lua_State *L, void *ctx,
+						       const struct luapacket_result *res,
+						       char *why)
 {
 	struct luanetfilter_call *c = ctx;
 	const struct luapacket_result *verdict = &res[0], *mark = &res[1];
@@ -149,7 +151,6 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 		.state = state,
 		.verdict = NF_ACCEPT,
 	};
-	struct luapacket_call call __uninitialized;	/* luapacket_setup() */
 	int ret;
 
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
@@ -159,10 +160,10 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 	 * ARP output has its MAC header pushed already: ask for the network
 	 * one. Writable on demand: nothing is prepared until a write.
 	 */
-	luapacket_setup(&call, skb, nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
-			LUAPACKET_MAC : LUAPACKET_NETWORK, true, luanetfilter_push, 2,
-			luanetfilter_result, NULL, &c);
-	ret = luapacket_call(&nf->packet, &call);
+	ret = luapacket_call(&nf->packet, skb,
+			     nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
+			     LUAPACKET_MAC : LUAPACKET_NETWORK, true, luanetfilter_push, 2,
+			     luanetfilter_result, NULL, &c);
 	if (ret)
 		return NF_ACCEPT;
 	if (c.setmark)

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The call of a packet into Lua (see luapacket.h), as a template: each
+ * caller (a netfilter hook, an xtables match, an xtables target) expands
+ * luapacket_call() with its own push(), result() and done(), which the
+ * compiler then inlines. One function per caller, no call through a
+ * pointer: the empty call is a few hundred instructions, and every tens
+ * of them show in the bench.
+ *
+ * It handles Lua's stack in place, with Lua's internal headers: each call
+ * of the public API costs a stack index resolution and a function call.
+ * What is rare (the first write, checksums, errors) stays out of line, in
+ * luapacket.c.
+ *
+ * Locking: the runtime's spinlock, as lunatik_run() takes it (per-CPU:
+ * this CPU's state's lock, which only this CPU takes on the packet path).
+ * The view is pointed at the packet before the call and emptied after it,
+ * so a script that keeps the data object never reaches a packet that has
+ * gone.
+ */
+#ifndef LUAPACKET_CALL_H
+#define LUAPACKET_CALL_H
+
+#include <linux/skbuff.h>
+#include <linux/bottom_half.h>
+
+#include "luapacket.h"
+#include "luadata.h"
+#include "lstate.h"
+#include "lobject.h"
+#include "lgc.h"	/* setobj2s */
+#include "ldo.h"	/* savestack, restorestack */
+
+/* Arguments push() may push after the view. */
+#define LUAPACKET_MAXPUSH	6
+/* Results read for result(); more may be asked for, and read from the stack. */
+#define LUAPACKET_MAXRESULTS	2
+/* The longest message result() may write. */
+#define LUAPACKET_WHYMAX	80
+
+/* What the first write of a call (luapacket_prepare) needs to know. */
+struct luapacket_call {
+	int base;			/* the view's start, from skb->data */
+	bool written;			/* a write prepared the skb: fix its checksums */
+};
+
+/* luapacket.c: what is rare, out of line. */
+int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need);
+void luapacket_fixcsum(struct sk_buff *skb);
+int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, const char *why);
+
+/*
+ * For push(): values on Lua's stack, in place. They cannot raise; the
+ * room for LUAPACKET_MAXPUSH of them is made before push() runs.
+ */
+static __always_inline void luapacket_push(lua_State *L, const struct luapacket_value *v)
+{
+	setobj2s(L, L->top, (const TValue *)v->tvalue);
+	L->top++;
+}
+
+static __always_inline void luapacket_pushinteger(lua_State *L, lua_Integer i)
+{
+	setivalue(s2v(L->top), i);
+	L->top++;
+}
+
+static __always_inline void luapacket_pushnil(lua_State *L)
+{
+	setnilvalue(s2v(L->top));
+	L->top++;
+}
+
+/*
+ * push(): pushes at most LUAPACKET_MAXPUSH arguments after the view and
+ * returns their count, or a negative count when it cannot (what it pushed
+ * stays: the stack is cut back after the call). NULL: none.
+ *
+ * result(): takes the nresults results, the first LUAPACKET_MAXRESULTS of
+ * them read into res (res[0] the first), all of them on the stack at
+ * -nresults..-1; returns NULL, or why they are unusable (counted and
+ * logged as an error of the call), which it may write in why
+ * (LUAPACKET_WHYMAX bytes). NULL: results are not read.
+ *
+ * done(): after the call, whatever its outcome, still under the lock.
+ *
+ * push() and result() run outside the protected call (the callback is
+ * called directly, without a C function around it): they must not raise.
+ */
+typedef int (*luapacket_push_t)(lua_State *L, struct luapacket_slot *slot, void *ctx);
+typedef const char *(*luapacket_result_t)(lua_State *L, void *ctx,
+					  const struct luapacket_result *res, char *why);
+typedef void (*luapacket_done_t)(struct luapacket_slot *slot, void *ctx);
+
+/* Where the view starts, from skb->data. */
+static __always_inline int luapacket_base(const struct sk_buff *skb, enum luapacket_start start)
+{
+	int offset = 0;
+
+	if (start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
+		offset = skb_mac_offset(skb);
+	else if (start == LUAPACKET_NETWORK)
+		offset = skb_network_offset(skb);
+	/* A header outside the buffer would be a bug elsewhere: show data then. */
+	if (offset < -(int)skb_headroom(skb) || offset > (int)skb_headlen(skb))
+		offset = 0;
+	return offset;
+}
+
+/* Results read in place (cannot raise), the first in res[0]. */
+static __always_inline void luapacket_results(lua_State *L, int nresults,
+					      struct luapacket_result *res)
+{
+	StkId o = L->top - nresults;
+	int n = min(nresults, LUAPACKET_MAXRESULTS);
+
+	for (; n > 0; n--, o++, res++) {
+		lu_byte tt = rawtt(s2v(o));
+
+		res->type = novariant(tt);
+		res->integer = tt == LUA_VNUMINT;
+		res->truth = tt != LUA_VFALSE && novariant(tt) != LUA_TNIL;	/* !l_isfalse */
+		res->value = ivalue(s2v(o));	/* the bits of any value: read only if integer */
+	}
+}
+
+/* In the runtime's state, locked: the call itself. */
+static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
+					 struct luapacket_slot *slot, struct sk_buff *skb,
+					 struct luapacket_call *call, bool writable,
+					 luapacket_push_t push, int nresults,
+					 luapacket_result_t result, luapacket_done_t done,
+					 void *ctx)
+{
+	struct luapacket_result res[LUAPACKET_MAXRESULTS];
+	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
+	const char *why = NULL;
+	int nargs = 1;
+
+	slot->calls++;
+	luadata_resetskb(slot->view, skb, call->base, writable ? luapacket_prepare : NULL, call);
+	/* lua_checkstack's own test first: a packet state's stack has the room. */
+	if (unlikely(L->stack_last - L->top <= 2 + LUAPACKET_MAXPUSH ||
+		     L->ci->top < L->top + 2 + LUAPACKET_MAXPUSH) &&
+	    unlikely(!lua_checkstack(L, 2 + LUAPACKET_MAXPUSH))) {
+		luadata_clear(slot->view);
+		return luapacket_fail(p, slot, "no room on the Lua stack");
+	}
+	luapacket_push(L, &slot->fn);
+	luapacket_push(L, &slot->viewvalue);
+	if (push) {
+		int n = push(L, slot, ctx);
+
+		if (unlikely(n < 0))
+			why = "cannot pass the arguments";
+		nargs += n;
+	}
+	if (likely(!why)) {
+		if (unlikely(lunatik_pcall(L, nargs, nresults) != LUA_OK)) {
+			/* A number would be converted, which allocates: only strings. */
+			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
+			      "error object is not a string";
+		} else if (result) {
+			luapacket_results(L, nresults, res);
+			why = result(L, ctx, res, buf);
+		}
+	}
+	luadata_clear(slot->view);
+	if (done)
+		done(slot, ctx);
+	return likely(!why) ? 0 : luapacket_fail(p, slot, why);
+}
+
+/*
+ * lunatik_run() spelled out: the stack is cut back to where it was by
+ * moving its top (what lua_settop does, less its check for variables to
+ * close: the callback's frame closed its own when it returned or raised).
+ */
+static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct luapacket *p,
+					   struct luapacket_slot *slot, struct sk_buff *skb,
+					   struct luapacket_call *call, bool writable,
+					   luapacket_push_t push, int nresults,
+					   luapacket_result_t result, luapacket_done_t done,
+					   void *ctx)
+{
+	/*
+	 * Packet runtimes never sleep (luapacket_bind). With bottom halves off
+	 * already (softirq, or the per-CPU path), spin_lock is what
+	 * spin_lock_bh would do, less two calls; packets sent from process
+	 * context come with them on.
+	 */
+	bool bh = !in_softirq();
+	lua_State *L;
+	ptrdiff_t top;
+	int ret;
+
+	if (bh)
+		spin_lock_bh(&runtime->spin);
+	else
+		spin_lock(&runtime->spin);
+	L = runtime->private;
+	if (unlikely(!L)) {
+		ret = -ENXIO;
+	} else {
+		top = savestack(L, L->top);	/* the stack may be reallocated by the call */
+		lunatik_enter(L);
+		ret = luapacket_run(L, p, slot, skb, call, writable, push, nresults, result,
+				    done, ctx);
+		L->top = restorestack(L, top);
+	}
+	if (bh)
+		spin_unlock_bh(&runtime->spin);
+	else
+		spin_unlock(&runtime->spin);
+	return ret;
+}
+
+/*
+ * Any context. Runs the callback bound in p on the packet skb, its view
+ * starting at start, writable on demand if writable (hooks and targets;
+ * matches: never); returns 0 when it ran and result() took its results,
+ * -ENXIO when the runtime is stopped, or another -errno when Lua raised or
+ * the results were unusable (logged, rate-limited, and counted in the
+ * slot's errors). The caller then applies its fail verdict.
+ */
+static __always_inline int luapacket_call(struct luapacket *p, struct sk_buff *skb,
+					  enum luapacket_start start, bool writable,
+					  luapacket_push_t push, int nresults,
+					  luapacket_result_t result, luapacket_done_t done,
+					  void *ctx)
+{
+	bool percpu = p->percpu;
+	struct luapacket_slot *slot = &p->one;
+	lunatik_object_t *runtime = slot->runtime;
+	struct luapacket_call call;
+	int ret;
+
+	if (percpu) {
+		/* The slot of this CPU, which stays ours while bottom halves are off. */
+		local_bh_disable();
+		slot = this_cpu_ptr(p->percpu);
+		runtime = smp_load_acquire(&slot->runtime);
+		if (unlikely(!runtime)) {
+			local_bh_enable();
+			return -ENXIO;	/* this CPU's state has not loaded the script yet */
+		}
+	}
+	call.base = luapacket_base(skb, start);
+	call.written = false;
+	ret = luapacket_runin(runtime, p, slot, skb, &call, writable, push, nresults, result,
+			      done, ctx);
+	if (percpu)
+		local_bh_enable();
+	if (unlikely(call.written))
+		luapacket_fixcsum(skb);
+	return ret;
+}
+
+#endif
