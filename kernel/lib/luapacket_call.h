@@ -107,21 +107,29 @@ static __always_inline int luapacket_base(const struct sk_buff *skb, enum luapac
 	return offset;
 }
 
-/* Results read in place (cannot raise), the first in res[0]. */
+/* A result read in place (cannot raise). */
+static __always_inline void luapacket_result(const TValue *o, struct luapacket_result *res)
+{
+	lu_byte tt = rawtt(o);
+
+	res->type = novariant(tt);
+	res->integer = tt == LUA_VNUMINT;
+	res->truth = tt != LUA_VFALSE && novariant(tt) != LUA_TNIL;	/* !l_isfalse */
+	res->value = ivalue(o);	/* the bits of any value: read only if integer */
+}
+
+/*
+ * The first LUAPACKET_MAXRESULTS results, res[0] the first; spelled out
+ * rather than a loop, so that what result() does not read is not read.
+ */
 static __always_inline void luapacket_results(lua_State *L, int nresults,
 					      struct luapacket_result *res)
 {
-	StkId o = L->top - nresults;
-	int n = min(nresults, LUAPACKET_MAXRESULTS);
-
-	for (; n > 0; n--, o++, res++) {
-		lu_byte tt = rawtt(s2v(o));
-
-		res->type = novariant(tt);
-		res->integer = tt == LUA_VNUMINT;
-		res->truth = tt != LUA_VFALSE && novariant(tt) != LUA_TNIL;	/* !l_isfalse */
-		res->value = ivalue(s2v(o));	/* the bits of any value: read only if integer */
-	}
+	static_assert(LUAPACKET_MAXRESULTS == 2);
+	if (nresults >= 1)
+		luapacket_result(s2v(L->top - nresults), &res[0]);
+	if (nresults >= 2)
+		luapacket_result(s2v(L->top - nresults + 1), &res[1]);
 }
 
 /* In the runtime's state, locked: the call itself. */
@@ -146,8 +154,10 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 		luadata_clear(slot->view);
 		return luapacket_fail(p, slot, "no room on the Lua stack");
 	}
-	luapacket_push(L, &slot->fn);
-	luapacket_push(L, &slot->viewvalue);
+	/* The callback and the view, with one update of L->top. */
+	setobj2s(L, L->top, (const TValue *)slot->fn.tvalue);
+	setobj2s(L, L->top + 1, (const TValue *)slot->viewvalue.tvalue);
+	L->top += 2;
 	if (push) {
 		int n = push(L, slot, ctx);
 
