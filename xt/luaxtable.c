@@ -217,20 +217,22 @@ static int luaxtable_decodeargs(lua_State *L)
 	return 1;
 }
 
-/*
- * Cannot raise (luapacket calls push outside the protected call): the
- * rare decoding, which allocates, runs in a protected call of its own.
- */
-static bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
+/* The rare decoding, which allocates, in a protected call of its own. */
+static noinline bool luaxtable_decode(lua_State *L, struct luaxtable_call *call)
+{
+	lua_pushcfunction(L, luaxtable_decodeargs);
+	lua_pushlightuserdata(L, call);
+	return lunatik_pcall(L, 1, 1) == LUA_OK;
+}
+
+/* Cannot raise (luapacket calls push outside the protected call). */
+static __always_inline bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
 {
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
 						       call->slot);
 
-	if (unlikely(!args || args->gen != call->ext->gen)) {
-		lua_pushcfunction(L, luaxtable_decodeargs);
-		lua_pushlightuserdata(L, call);
-		return lunatik_pcall(L, 1, 1) == LUA_OK;
-	}
+	if (unlikely(!args || args->gen != call->ext->gen))
+		return luaxtable_decode(L, call);
 	luapacket_push(L, &args->value);
 	return true;
 }

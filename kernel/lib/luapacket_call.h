@@ -140,7 +140,7 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 					 luapacket_result_t result, luapacket_done_t done,
 					 void *ctx)
 {
-	struct luapacket_result res[LUAPACKET_MAXRESULTS];
+	struct luapacket_result res[LUAPACKET_MAXRESULTS] __uninitialized;	/* read as written */
 	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
 	const char *why = NULL;
 	int nargs = 1;
