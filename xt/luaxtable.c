@@ -455,6 +455,23 @@ static const char *luaxtable_targetresult(lua_State *L, void *ctx,
 	return NULL;
 }
 
+/* The view is read-only: a match never changes the skb. */
+static const struct luapacket_caller luaxtable_matchcaller = {
+	.writable = false,
+	.push = luaxtable_push,
+	.nresults = 1,
+	.result = luaxtable_matchresult,
+	.done = luaxtable_done,
+};
+
+static const struct luapacket_caller luaxtable_targetcaller = {
+	.writable = true,
+	.push = luaxtable_push,
+	.nresults = 1,
+	.result = luaxtable_targetresult,
+	.done = luaxtable_done,
+};
+
 static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *par)
 {
 	struct luaxtable_info *info = (struct luaxtable_info *)par->matchinfo;
@@ -467,10 +484,8 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
-		/* the view is read-only: a match never changes the skb */
-		if (luapacket_call(&ctx.ext->packet, (struct sk_buff *)skb, LUAPACKET_DATA, false,
-				   luaxtable_push, 1, luaxtable_matchresult, luaxtable_done,
-				   &ctx) == 0)
+		if (luapacket_call(&ctx.ext->packet, (struct sk_buff *)skb, LUAPACKET_DATA,
+				   &luaxtable_matchcaller, &ctx) == 0)
 			match = ctx.match;
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);
@@ -512,8 +527,8 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 
 	rcu_read_lock();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
-		if (luapacket_call(&ctx.ext->packet, skb, LUAPACKET_DATA, true, luaxtable_push, 1,
-				   luaxtable_targetresult, luaxtable_done, &ctx) == 0)
+		if (luapacket_call(&ctx.ext->packet, skb, LUAPACKET_DATA, &luaxtable_targetcaller,
+				   &ctx) == 0)
 			verdict = ctx.verdict;
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);

@@ -2,8 +2,8 @@
 /*
  * The call of a packet into Lua (see luapacket.h), as a template: each
  * caller (a netfilter hook, an xtables match, an xtables target) expands
- * luapacket_call() with its own push(), result() and done(), which the
- * compiler then inlines. One function per caller, no call through a
+ * luapacket_call() with its own push(), result() and done() (a static
+ * const struct luapacket_caller), which the compiler then inlines. One function per caller, no call through a
  * pointer: the empty call is a few hundred instructions, and every tens
  * of them show in the bench.
  *
@@ -92,6 +92,18 @@ typedef const char *(*luapacket_result_t)(lua_State *L, void *ctx,
 					  const struct luapacket_result *res, char *why);
 typedef void (*luapacket_done_t)(struct luapacket_slot *slot, void *ctx);
 
+/*
+ * A caller of luapacket_call(), as a static const: the compiler reads its
+ * fields at compile time, and inlines the functions it names.
+ */
+struct luapacket_caller {
+	bool writable;			/* hooks and targets: writable on demand (matches: never) */
+	luapacket_push_t push;
+	int nresults;
+	luapacket_result_t result;
+	luapacket_done_t done;
+};
+
 /* Where the view starts, from skb->data. */
 static __always_inline int luapacket_base(const struct sk_buff *skb, enum luapacket_start start)
 {
@@ -135,10 +147,8 @@ static __always_inline void luapacket_results(lua_State *L, int nresults,
 /* In the runtime's state, locked: the call itself. */
 static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 					 struct luapacket_slot *slot, struct sk_buff *skb,
-					 struct luapacket_call *call, bool writable,
-					 luapacket_push_t push, int nresults,
-					 luapacket_result_t result, luapacket_done_t done,
-					 void *ctx)
+					 struct luapacket_call *call,
+					 const struct luapacket_caller *c, void *ctx)
 {
 	struct luapacket_result res[LUAPACKET_MAXRESULTS] __uninitialized;	/* read as written */
 	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
@@ -146,7 +156,8 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 	int nargs = 1;
 
 	slot->calls++;
-	luadata_resetskb(slot->view, skb, call->base, writable ? luapacket_prepare : NULL, call);
+	luadata_resetskb(slot->view, skb, call->base, c->writable ? luapacket_prepare : NULL,
+			 call);
 	/* lua_checkstack's own test first: a packet state's stack has the room. */
 	if (unlikely(L->stack_last - L->top <= 2 + LUAPACKET_MAXPUSH ||
 		     L->ci->top < L->top + 2 + LUAPACKET_MAXPUSH) &&
@@ -158,26 +169,26 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 	setobj2s(L, L->top, (const TValue *)slot->fn.tvalue);
 	setobj2s(L, L->top + 1, (const TValue *)slot->viewvalue.tvalue);
 	L->top += 2;
-	if (push) {
-		int n = push(L, slot, ctx);
+	if (c->push) {
+		int n = c->push(L, slot, ctx);
 
 		if (unlikely(n < 0))
 			why = "cannot pass the arguments";
 		nargs += n;
 	}
 	if (likely(!why)) {
-		if (unlikely(lunatik_pcall(L, nargs, nresults) != LUA_OK)) {
+		if (unlikely(lunatik_pcall(L, nargs, c->nresults) != LUA_OK)) {
 			/* A number would be converted, which allocates: only strings. */
 			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
 			      "error object is not a string";
-		} else if (result) {
-			luapacket_results(L, nresults, res);
-			why = result(L, ctx, res, buf);
+		} else if (c->result) {
+			luapacket_results(L, c->nresults, res);
+			why = c->result(L, ctx, res, buf);
 		}
 	}
 	luadata_clear(slot->view);
-	if (done)
-		done(slot, ctx);
+	if (c->done)
+		c->done(slot, ctx);
 	return likely(!why) ? 0 : luapacket_fail(p, slot, why);
 }
 
@@ -188,10 +199,8 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
  */
 static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct luapacket *p,
 					   struct luapacket_slot *slot, struct sk_buff *skb,
-					   struct luapacket_call *call, bool writable,
-					   luapacket_push_t push, int nresults,
-					   luapacket_result_t result, luapacket_done_t done,
-					   void *ctx)
+					   struct luapacket_call *call,
+					   const struct luapacket_caller *c, void *ctx)
 {
 	/*
 	 * Packet runtimes never sleep (luapacket_bind). With bottom halves off
@@ -214,8 +223,7 @@ static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct lua
 	} else {
 		top = savestack(L, L->top);	/* the stack may be reallocated by the call */
 		lunatik_enter(L);
-		ret = luapacket_run(L, p, slot, skb, call, writable, push, nresults, result,
-				    done, ctx);
+		ret = luapacket_run(L, p, slot, skb, call, c, ctx);
 		L->top = restorestack(L, top);
 	}
 	if (bh)
@@ -227,17 +235,15 @@ static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct lua
 
 /*
  * Any context. Runs the callback bound in p on the packet skb, its view
- * starting at start, writable on demand if writable (hooks and targets;
- * matches: never); returns 0 when it ran and result() took its results,
- * -ENXIO when the runtime is stopped, or another -errno when Lua raised or
- * the results were unusable (logged, rate-limited, and counted in the
- * slot's errors). The caller then applies its fail verdict.
+ * starting at start, as the caller c says (writable on demand or not, its
+ * push(), result() and done()); returns 0 when it ran and result() took
+ * its results, -ENXIO when the runtime is stopped, or another -errno when
+ * Lua raised or the results were unusable (logged, rate-limited, and
+ * counted in the slot's errors). The caller then applies its fail verdict.
  */
 static __always_inline int luapacket_call(struct luapacket *p, struct sk_buff *skb,
-					  enum luapacket_start start, bool writable,
-					  luapacket_push_t push, int nresults,
-					  luapacket_result_t result, luapacket_done_t done,
-					  void *ctx)
+					  enum luapacket_start start,
+					  const struct luapacket_caller *c, void *ctx)
 {
 	bool percpu = p->percpu;
 	struct luapacket_slot *slot = &p->one;
@@ -257,8 +263,7 @@ static __always_inline int luapacket_call(struct luapacket *p, struct sk_buff *s
 	}
 	call.base = luapacket_base(skb, start);
 	call.written = false;
-	ret = luapacket_runin(runtime, p, slot, skb, &call, writable, push, nresults, result,
-			      done, ctx);
+	ret = luapacket_runin(runtime, p, slot, skb, &call, c, ctx);
 	if (percpu)
 		local_bh_enable();
 	if (unlikely(call.written))

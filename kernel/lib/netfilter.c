@@ -141,6 +141,14 @@ static __always_inline const char *luanetfilter_result(lua_State *L, void *ctx,
 	return NULL;
 }
 
+/* Writable on demand: nothing is prepared until a write. */
+static const struct luapacket_caller luanetfilter_caller = {
+	.writable = true,
+	.push = luanetfilter_push,
+	.nresults = 2,
+	.result = luanetfilter_result,
+};
+
 static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -156,14 +164,10 @@ static unsigned int luanetfilter_hook(void *priv, struct sk_buff *skb,
 	/* Cheap C filter first: marks let nftables/iptables pick what Lua sees. */
 	if (skb->mark != nf->mark)
 		return NF_ACCEPT;
-	/*
-	 * ARP output has its MAC header pushed already: ask for the network
-	 * one. Writable on demand: nothing is prepared until a write.
-	 */
+	/* ARP output has its MAC header pushed already: ask for the network one. */
 	ret = luapacket_call(&nf->packet, skb,
 			     nf->ops.pf == NFPROTO_BRIDGE || nf->ops.pf == NFPROTO_NETDEV ?
-			     LUAPACKET_MAC : LUAPACKET_NETWORK, true, luanetfilter_push, 2,
-			     luanetfilter_result, NULL, &c);
+			     LUAPACKET_MAC : LUAPACKET_NETWORK, &luanetfilter_caller, &c);
 	if (ret)
 		return NF_ACCEPT;
 	if (c.setmark)
