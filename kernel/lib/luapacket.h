@@ -31,7 +31,7 @@
  */
 struct luapacket_value {
 	int ref;			/* in the state's registry, or LUA_NOREF */
-	u64 tvalue[2];			/* Lua's TValue, opaque outside luapacket.c */
+	u64 tvalue[2];			/* Lua's TValue, opaque outside luapacket.c and luapacket_call.h */
 };
 
 /* Pops the top of L's stack into v (may raise: out of memory). */
