@@ -12,6 +12,8 @@
 #ifndef LUADATA_H
 #define LUADATA_H
 
+#include <linux/skbuff.h>
+
 #include "lunatik.h"
 
 /*
@@ -24,8 +26,6 @@ lunatik_object_t *luadata_newview(lua_State *L);
 
 /* Points the view at size bytes at ptr; writes raise "read-only data" if readonly. */
 void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly);
-
-#include <linux/skbuff.h>
 
 /*
  * Called before a write to an skb view reaches beyond what was made
