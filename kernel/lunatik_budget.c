@@ -23,20 +23,21 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/hrtimer.h>
-#include <linux/percpu.h>
-#include <linux/jiffies.h>
 #include <linux/cpuhotplug.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 
-#include "lunatik_runtime.h"
-/* luaD_pcallnoyield: lua_pcall(L, nargs, nresults, 0) in one frame (patches/0005). */
-#include "ldo.h"
+#include "lunatik_budget.h"
 
 static unsigned long budget_steps = 1000000;
-/* budget_steps as a call's limit, worked out once when set: LONG_MAX for none. */
-static long budget_callsteps = 1000000;
+static unsigned int budget_ms = 1000;
+
+/* Both as a call uses them, worked out once when set rather than on every call. */
+struct lunatik_budgetlimits lunatik_budgetlimits __read_mostly = {
+	.callsteps = 1000000,
+	.jiffies = HZ,		/* msecs_to_jiffies(1000) */
+};
+EXPORT_SYMBOL_GPL(lunatik_budgetlimits);
 
 static int lunatik_budgetsteps_set(const char *val, const struct kernel_param *kp)
 {
@@ -45,7 +46,7 @@ static int lunatik_budgetsteps_set(const char *val, const struct kernel_param *k
 
 	if (ret)
 		return ret;
-	WRITE_ONCE(budget_callsteps, steps && steps < LONG_MAX ? (long)steps : LONG_MAX);
+	WRITE_ONCE(lunatik_budgetlimits.callsteps, steps && steps < LONG_MAX ? (long)steps : LONG_MAX);
 	WRITE_ONCE(budget_steps, steps);
 	return 0;
 }
@@ -58,10 +59,6 @@ module_param_cb(budget_steps, &lunatik_budgetsteps_ops, &budget_steps, 0644);
 MODULE_PARM_DESC(budget_steps, "steps (Lua calls, loop iterations, library work, 64 allocated "
 		 "bytes) a call into Lua may take; 0: no limit");
 
-static unsigned int budget_ms = 1000;
-/* budget_ms in jiffies, converted once when set rather than on every call. */
-static unsigned long budget_jiffies = HZ;	/* msecs_to_jiffies(1000); 0: no limit */
-
 static int lunatik_budgetms_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int ms;
@@ -69,7 +66,7 @@ static int lunatik_budgetms_set(const char *val, const struct kernel_param *kp)
 
 	if (ret)
 		return ret;
-	WRITE_ONCE(budget_jiffies, ms ? msecs_to_jiffies(ms) : 0);	/* at least 1 */
+	WRITE_ONCE(lunatik_budgetlimits.jiffies, ms ? msecs_to_jiffies(ms) : 0);	/* at least 1 */
 	WRITE_ONCE(budget_ms, ms);
 	return 0;
 }
@@ -81,18 +78,10 @@ static const struct kernel_param_ops lunatik_budgetms_ops = {
 module_param_cb(budget_ms, &lunatik_budgetms_ops, &budget_ms, 0644);
 MODULE_PARM_DESC(budget_ms, "milliseconds a call into a non-sleepable runtime may take; 0: no limit");
 
-/* Steps between two checks for signals in process context. */
-#define LUNATIK_BUDGET_INTERVAL	1000
 #define LUNATIK_WATCH_PERIOD_MS	10
 
-struct lunatik_watch {
-	struct lunatik_state *state;	/* in a call on this CPU, or NULL */
-	unsigned long deadline;		/* in jiffies */
-	bool armed;
-	struct hrtimer timer;
-};
-
-static DEFINE_PER_CPU(struct lunatik_watch, lunatik_watch);
+DEFINE_PER_CPU(struct lunatik_watch, lunatik_watch);
+EXPORT_PER_CPU_SYMBOL_GPL(lunatik_watch);
 static enum cpuhp_state lunatik_watch_hp;
 
 static inline bool lunatik_maysleep(void)
@@ -124,36 +113,14 @@ static enum hrtimer_restart lunatik_watchdog(struct hrtimer *timer)
 	return HRTIMER_RESTART;
 }
 
-/* Preemption is off (the runtime's spinlock): we stay on this CPU. */
-static __always_inline void lunatik_watchbegin(struct lunatik_state *s)
+/* Idle watches are armed again by the next call (lunatik_watchbegin). */
+void lunatik_watcharm(struct lunatik_watch *w)
 {
-	struct lunatik_watch *w = this_cpu_ptr(&lunatik_watch);
-	unsigned long budget = READ_ONCE(budget_jiffies);
-
-	s->budget.outer = w->state;
-	s->budget.outerdeadline = w->deadline;
-	if (!budget) {
-		WRITE_ONCE(w->state, NULL);
-		return;
-	}
-	WRITE_ONCE(w->deadline, jiffies + budget);
-	WRITE_ONCE(w->state, s);
-	/* The timer interrupts us, never runs beside us: state first, then armed. */
-	barrier();
-	if (unlikely(!READ_ONCE(w->armed))) {
-		WRITE_ONCE(w->armed, true);
-		hrtimer_start(&w->timer, ms_to_ktime(LUNATIK_WATCH_PERIOD_MS),
-			      HRTIMER_MODE_REL_PINNED_HARD);
-	}
+	WRITE_ONCE(w->armed, true);
+	hrtimer_start(&w->timer, ms_to_ktime(LUNATIK_WATCH_PERIOD_MS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
 }
-
-static __always_inline void lunatik_watchend(struct lunatik_state *s)
-{
-	struct lunatik_watch *w = this_cpu_ptr(&lunatik_watch);
-
-	WRITE_ONCE(w->deadline, s->budget.outerdeadline);
-	WRITE_ONCE(w->state, s->budget.outer);
-}
+EXPORT_SYMBOL_GPL(lunatik_watcharm);
 
 /* A CPU coming (back) online: a timer hotplug moved away is not ours any more. */
 static int lunatik_watchonline(unsigned int cpu)
@@ -167,43 +134,9 @@ static int lunatik_watchonline(unsigned int cpu)
 	return 0;
 }
 
-static long lunatik_budgetchunk(struct lunatik_budget *b)
-{
-	return min(b->left, b->interval);
-}
-
-/* Inline in lunatik_pcallin: it runs on every packet. */
-static __always_inline void lunatik_budgetstart(struct lunatik_state *s, bool bounded, bool yield)
-{
-	struct lunatik_budget *b = &s->budget;
-
-	b->depth = 1;
-	b->yield = yield;
-	b->exhausted = false;
-	b->timedout = false;
-	b->steps = bounded ? READ_ONCE(budget_callsteps) : LONG_MAX;
-	b->left = b->steps;
-	b->interval = yield ? LUNATIK_BUDGET_INTERVAL : LONG_MAX;
-	b->chunk = lunatik_budgetchunk(b);
-	s->limits.ticks = b->chunk;
-	if (!yield)
-		lunatik_watchbegin(s);
-}
-
 void lunatik_budgetbegin(struct lunatik_state *s, bool bounded, bool yield)
 {
 	lunatik_budgetstart(s, bounded, yield);
-}
-
-static __always_inline void lunatik_budgetstop(struct lunatik_state *s)
-{
-	struct lunatik_budget *b = &s->budget;
-
-	if (!b->yield)
-		lunatik_watchend(s);
-	b->depth = 0;
-	b->chunk = LUNATIK_BUDGET_INTERVAL;
-	s->limits.ticks = b->chunk;
 }
 
 void lunatik_budgetend(struct lunatik_state *s)
@@ -262,19 +195,8 @@ stop:
 	return b->why;
 }
 
-static __always_inline int lunatik_pcallin(lua_State *L, int nargs, int nresults, bool bounded,
-					   bool yield)
-{
-	struct lunatik_state *s = lunatik_stateof(L);
-	int status;
-
-	if (s->budget.depth)
-		return luaD_pcallnoyield(L, nargs, nresults);
-	lunatik_budgetstart(s, bounded, yield);
-	status = luaD_pcallnoyield(L, nargs, nresults);
-	lunatik_budgetstop(s);
-	return status;
-}
+/* For lunatik_pcallatomic() inline in other modules (the packet path). */
+EXPORT_SYMBOL_GPL(luaD_pcallnoyield);
 
 int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, bool yield)
 {
@@ -283,7 +205,7 @@ int lunatik_pcallbudget(lua_State *L, int nargs, int nresults, bool bounded, boo
 
 int lunatik_pcall(lua_State *L, int nargs, int nresults)
 {
-	/* The packet path's call: inline, with the non-sleepable case spelled out. */
+	/* The usual case, a non-sleepable runtime, spelled out. */
 	if (likely(!lunatik_stateof(L)->sleep))
 		return lunatik_pcallin(L, nargs, nresults, true, false);
 	return lunatik_pcallin(L, nargs, nresults, true, true);

@@ -18,17 +18,11 @@
 #include <linux/string.h>
 
 #include "lunatik_runtime.h"
+#include "lunatik_budget.h"
 
 static unsigned long memory_limit = 32 << 20;
 module_param(memory_limit, ulong, 0644);
 MODULE_PARM_DESC(memory_limit, "bytes a runtime's Lua state may allocate");
-
-/* C stack a Lua call may use below its entry point, and the slack kept for errors. */
-#define LUNATIK_STACK_TASK	(8 << 10)
-#define LUNATIK_STACK_IRQ	(6 << 10)
-#define LUNATIK_STACK_ERROR	(2 << 10)
-/* Leave this much of a task stack untouched for interrupts. */
-#define LUNATIK_STACK_FLOOR	(4 << 10)
 
 const char lunatik_resumekey;
 /* Registry key of the function the script returned, as threads run it. */
@@ -103,21 +97,7 @@ static void *lunatik_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 /* Sets the stack limits of L relative to where we enter it now. */
 void lunatik_enter(lua_State *L)
 {
-	struct lunatik_state *s = lunatik_stateof(L);
-	unsigned long sp = current_stack_pointer;
-	unsigned long budget = LUNATIK_STACK_IRQ;
-
-	if (object_is_on_stack((void *)sp)) {
-		unsigned long base = (unsigned long)task_stack_page(current);
-		unsigned long room = sp - base;
-
-		budget = LUNATIK_STACK_TASK;
-		if (room < budget + LUNATIK_STACK_ERROR + LUNATIK_STACK_FLOOR)
-			budget = room > LUNATIK_STACK_ERROR + LUNATIK_STACK_FLOOR ?
-				 room - LUNATIK_STACK_ERROR - LUNATIK_STACK_FLOOR : 0;
-	}
-	s->limits.soft = sp - budget;
-	s->limits.hard = s->limits.soft - LUNATIK_STACK_ERROR;
+	lunatik_enterhere(L);
 }
 EXPORT_SYMBOL_GPL(lunatik_enter);
 

@@ -21,7 +21,6 @@ struct lunatik_budget {
 	long steps;			/* the call's budget, for the message */
 	long left;			/* steps left besides the current chunk */
 	long chunk;			/* what ticks was last set to */
-	long interval;			/* steps between two checks */
 	struct lunatik_state *outer;	/* the call this one interrupted on this CPU */
 	unsigned long outerdeadline;
 	char why[48];			/* the error of an exhausted budget */
