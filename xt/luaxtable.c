@@ -20,7 +20,8 @@
  *
  * Locking. luaxtable_mutex guards the list of extensions and every bind,
  * unbind and rule setup (process context). Packets read ext->bound under
- * RCU: unbinding waits for a grace period before releasing the binding.
+ * RCU (the hook's that calls them, luaxtable_assertrcu): unbinding waits
+ * for a grace period before releasing the binding.
  * A rule's private part (its args, gen) is only touched under the runtime's
  * lock: in checkentry and destroy through lunatik_run(), and on the packet
  * path inside luapacket_call() (luapacket_call.h).
@@ -204,36 +205,49 @@ static void luaxtable_pushdecoded(lua_State *L, const struct luaxtable_info *inf
 /* Protected: decodes the args of the call's rule and, when they have a slot, keeps them. */
 static int luaxtable_decodeargs(lua_State *L)
 {
-	struct luaxtable_call *call = lua_touserdata(L, 1);
-	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
-						       call->slot);
+	struct luaxtable_info *info = lua_touserdata(L, 1);
+	struct luapacket_slot *slot = lua_touserdata(L, 2);
+	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(info), slot);
 
-	luaxtable_pushdecoded(L, call->info);
+	luaxtable_pushdecoded(L, info);
 	if (args) {
 		lua_pushvalue(L, -1);
 		luapacket_keep(L, &args->value);
-		args->gen = call->ext->gen;
+		args->gen = luaxtable_ofinfo(info)->gen;
 	}
 	return 1;
 }
 
-/* The rare decoding, which allocates, in a protected call of its own. */
-static noinline bool luaxtable_decode(lua_State *L, struct luaxtable_call *call)
+/*
+ * The rare decoding, which allocates, in a protected call of its own. By
+ * value: a call's context whose address escaped would cost every packet
+ * a stack canary.
+ */
+static noinline bool luaxtable_decode(lua_State *L, struct luaxtable_info *info,
+				      struct luapacket_slot *slot)
 {
 	lua_pushcfunction(L, luaxtable_decodeargs);
-	lua_pushlightuserdata(L, call);
-	return lunatik_pcall(L, 1, 1) == LUA_OK;
+	lua_pushlightuserdata(L, info);
+	lua_pushlightuserdata(L, slot);
+	return lunatik_pcall(L, 2, 1) == LUA_OK;
 }
 
-/* Cannot raise (luapacket calls push outside the protected call). */
-static __always_inline bool luaxtable_pushargs(lua_State *L, struct luaxtable_call *call)
+/*
+ * The rule's arguments at top, and the stack's top past them. Cannot raise
+ * (luapacket calls push outside the protected call).
+ */
+static __always_inline bool luaxtable_putargs(lua_State *L, StkId top,
+					      struct luaxtable_call *call)
 {
 	struct luaxtable_args *args = luaxtable_argsof(luaxtable_rule(call->info),
 						       call->slot);
 
-	if (unlikely(!args || args->gen != call->ext->gen))
-		return luaxtable_decode(L, call);
-	luapacket_push(L, &args->value);
+	if (unlikely(!args || args->gen != call->ext->gen)) {
+		L->top = top;
+		return luaxtable_decode(L, call->info, call->slot);
+	}
+	luapacket_setvalue(L, top, &args->value);
+	L->top = top + 1;
 	return true;
 }
 
@@ -377,14 +391,15 @@ static void luaxtable_newpar(lua_State *L, struct luapacket_slot *slot)
 }
 
 /* After the view: par, userargs. The packet is the slot's cur until the call returns. */
-static __always_inline int luaxtable_push(lua_State *L, struct luapacket_slot *slot, void *ctx)
+static __always_inline int luaxtable_push(lua_State *L, StkId top, struct luapacket_slot *slot,
+					  void *ctx)
 {
 	struct luaxtable_call *call = ctx;
 
 	call->slot = slot;
 	slot->cur = call->par;
-	luapacket_push(L, &slot->arg);
-	return luaxtable_pushargs(L, call) ? 2 : -1;
+	luapacket_setvalue(L, top, &slot->arg);
+	return luaxtable_putargs(L, top + 1, call) ? 2 : -1;
 }
 
 /* par shows no packet once the call is over: a script may keep par. */
@@ -472,6 +487,19 @@ static const struct luapacket_caller luaxtable_targetcaller = {
 	.done = luaxtable_done,
 };
 
+/*
+ * Matches and targets run inside an RCU read-side section that is not
+ * ours: x_tables and nf_tables call them from a netfilter hook, inside
+ * nf_hook()'s rcu_read_lock(), and the legacy tables with bottom halves
+ * off besides, which synchronize_rcu() waits for as well. That is what
+ * luaxtable_release() waits for; a lock of our own would cost a packet
+ * two calls (preemptible RCU).
+ */
+static __always_inline void luaxtable_assertrcu(void)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "xtable called outside RCU");
+}
+
 static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *par)
 {
 	struct luaxtable_info *info = (struct luaxtable_info *)par->matchinfo;
@@ -482,7 +510,7 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 	};
 	bool match = false;
 
-	rcu_read_lock();
+	luaxtable_assertrcu();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
 		if (luapacket_call(&ctx.ext->packet, (struct sk_buff *)skb, LUAPACKET_DATA,
 				   &luaxtable_matchcaller, &ctx) == 0)
@@ -490,7 +518,6 @@ static bool luaxtable_match(const struct sk_buff *skb, struct xt_action_param *p
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);
 	}
-	rcu_read_unlock();
 	return match;
 }
 
@@ -525,7 +552,7 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 	};
 	unsigned int verdict = XT_CONTINUE;
 
-	rcu_read_lock();
+	luaxtable_assertrcu();
 	if (likely(smp_load_acquire(&ctx.ext->bound))) {
 		if (luapacket_call(&ctx.ext->packet, skb, LUAPACKET_DATA, &luaxtable_targetcaller,
 				   &ctx) == 0)
@@ -533,7 +560,6 @@ static unsigned int luaxtable_target(struct sk_buff *skb, const struct xt_action
 	} else {
 		atomic64_inc(&ctx.ext->unbound_calls);
 	}
-	rcu_read_unlock();
 	/* A bridge rule's verdict is read as ebtables' (nft_target_eval_bridge). */
 	if (unlikely(xt_family(par) == NFPROTO_BRIDGE))
 		return luaxtable_ebtverdict(verdict);
@@ -616,7 +642,7 @@ static int luaxtable_pdestroy(lua_State *L)
 	struct luaxtable_args *args = luaxtable_argsof(rule, slot);
 
 	lua_settop(L, 0);
-	luapacket_push(L, &args->value);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, args->value.ref);	/* nil for LUA_NOREF */
 	luapacket_forget(L, &args->value);
 	if (slot->own[LUAXTABLE_DESTROYREF] == LUA_NOREF)
 		return 0;

@@ -112,7 +112,7 @@ static void luadata_makewritable(lua_State *L, struct luadata *data, size_t end)
 	if (!data->prepare)
 		luaL_error(L, "read-only data");
 	/* A MAC header in the headroom is before skb->data: nothing to pull there. */
-	ret = data->prepare(data->ctx, skb, max(data->base + (int)end, 0));
+	ret = data->prepare(data, max(data->base + (int)end, 0));
 	if (ret)
 		luaL_error(L, "cannot write the packet (error %d)", ret);
 	data->ptr = skb->data + data->base;
@@ -388,9 +388,10 @@ static int luadata_len(lua_State *L)
 static int luadata_tostring(lua_State *L)
 {
 	struct luadata *data = luadata_check(L);
+	bool readonly = data->skb ? !data->prepare : data->readonly;
 
 	lua_pushfstring(L, "data: %I bytes%s", (LUAI_UACINT)data->size,
-			data->readonly ? " (read-only)" : "");
+			readonly ? " (read-only)" : "");
 	return 1;
 }
 

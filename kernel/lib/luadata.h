@@ -27,13 +27,16 @@ lunatik_object_t *luadata_newview(lua_State *L);
 /* Points the view at size bytes at ptr; writes raise "read-only data" if readonly. */
 void luadata_reset(lunatik_object_t *view, void *ptr, size_t size, bool readonly);
 
+struct luadata;
+
 /*
  * Called before a write to an skb view reaches beyond what was made
- * writable: make [0, need) of the skb's data (need counts from skb->data)
- * writable and linear. Returns 0 or -errno. May reallocate the head: the
- * view re-points itself afterwards.
+ * writable: make [0, need) of the view's skb data (need counts from
+ * skb->data) writable and linear. Returns 0 or -errno. It may note in the
+ * view's prepared that the skb was prepared, and may reallocate the head:
+ * the view re-points itself afterwards.
  */
-typedef int (*luadata_prepare_t)(void *ctx, struct sk_buff *skb, unsigned int need);
+typedef int (*luadata_prepare_t)(struct luadata *data, unsigned int need);
 
 /*
  * A data object. Its fields are luadata.c's: they are here only so that
@@ -45,14 +48,14 @@ struct luadata {
 	size_t size;
 	size_t linear;		/* bytes from ptr that reads may take directly */
 	size_t writable;	/* bytes from ptr that writes may change directly */
-	bool readonly;
+	bool readonly;		/* not a packet view's: its prepare says */
 	bool owned;		/* ptr is ours to free (data.new) */
 	struct lunatik_charge *charge;	/* of the runtime that made it, for size bytes */
 	/* A packet view: ptr is skb->data + base, size runs to the skb's end. */
 	struct sk_buff *skb;
 	int base;
 	luadata_prepare_t prepare;	/* NULL: read-only */
-	void *ctx;
+	bool prepared;			/* prepare's: what it did once per packet is done */
 	u8 bounce[sizeof(lua_Integer)];	/* a read reaching paged data */
 };
 
@@ -62,10 +65,10 @@ struct luadata {
  * of the linear part are direct; reads reaching its paged part are copied
  * (skb_copy_bits), without changing the skb or allocating. prepare NULL:
  * read-only; else writes call prepare first (once, unless they reach
- * further) with ctx.
+ * further), prepared false until it says otherwise.
  */
 static inline void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb, int base,
-				    luadata_prepare_t prepare, void *ctx)
+				    luadata_prepare_t prepare)
 {
 	struct luadata *data = view->private;
 	int linear = (int)skb_headlen(skb) - base;
@@ -76,9 +79,8 @@ static inline void luadata_resetskb(lunatik_object_t *view, struct sk_buff *skb,
 	data->size = skb->len - base;
 	data->linear = linear > 0 ? linear : 0;
 	data->writable = 0;	/* nothing prepared until the first write */
-	data->readonly = !prepare;
-	data->prepare = prepare;
-	data->ctx = ctx;
+	data->prepare = prepare;	/* NULL: read-only (readonly is for other views) */
+	data->prepared = false;
 }
 
 /* A DNS name as text: 254 bytes of a wire-form name, each perhaps escaped. */
@@ -108,19 +110,18 @@ size_t luadata_size(const struct luadata *data);
 const void *luadata_peek(lua_State *L, struct luadata *data, lua_Integer off, size_t len,
 			 void *buf);
 
-/* A view back to size 0: any later access from a script raises "out of bounds". */
+/*
+ * A view back to size 0: any later access from a script raises "out of
+ * bounds" (every access checks the size first, so the other fields may
+ * keep what they were; the next reset sets them all).
+ */
 static inline void luadata_clear(lunatik_object_t *view)
 {
 	struct luadata *data = view->private;
 
 	data->ptr = NULL;
 	data->size = 0;
-	data->linear = 0;
-	data->writable = 0;
-	data->readonly = false;
 	data->skb = NULL;
-	data->prepare = NULL;
-	data->ctx = NULL;
 }
 
 #endif

@@ -175,14 +175,14 @@ EXPORT_SYMBOL_GPL(luapacket_stats);
  * luapacket_fixcsum renews. Then [0, need) is made writable and linear
  * (skb_ensure_writable: the head may move; luadata re-points the view).
  */
-int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
+int luapacket_prepare(struct luadata *data, unsigned int need)
 {
-	struct luapacket_call *call = ctx;
+	struct sk_buff *skb = data->skb;
 	int ret;
 
-	if (!call->written) {
+	if (!data->prepared) {
 		/* A MAC header in the headroom of a clone is shared too. */
-		if (call->base < 0 && skb_unclone(skb, GFP_ATOMIC))
+		if (data->base < 0 && skb_unclone(skb, GFP_ATOMIC))
 			return -ENOMEM;
 		if (skb->ip_summed == CHECKSUM_COMPLETE) {
 			skb->ip_summed = CHECKSUM_NONE;
@@ -202,7 +202,7 @@ int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need)
 			if (ret)
 				return ret;
 		}
-		call->written = true;
+		data->prepared = true;	/* read by luapacket_run: fix the checksums */
 	}
 	return skb_ensure_writable(skb, need);
 }

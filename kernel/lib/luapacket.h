@@ -47,6 +47,9 @@ struct luapacket_result {
 	lua_Integer value;		/* the integer; meaningless for other values */
 };
 
+/* The longest message a caller's result() may write (luapacket_call.h). */
+#define LUAPACKET_WHYMAX	80
+
 /* One state's binding. */
 struct luapacket_slot {
 	lunatik_object_t *runtime;	/* a reference: the runtime lives while we are bound */
@@ -59,6 +62,7 @@ struct luapacket_slot {
 	void *cur;			/* the binder's, for the call in flight (luaxtable: par's packet) */
 	u64 calls;			/* written under the runtime's lock, on its CPU if per-CPU */
 	u64 errors;			/* Lua errors and unusable results */
+	char why[LUAPACKET_WHYMAX];	/* result()'s message, written under the lock */
 };
 
 struct luapacket {

@@ -26,6 +26,7 @@
 
 #include "luapacket.h"
 #include "luadata.h"
+#include "lunatik_budget.h"	/* lunatik_pcallatomic: the budgeted call, inline */
 #include "lstate.h"
 #include "lobject.h"
 #include "lgc.h"	/* setobj2s */
@@ -35,59 +36,54 @@
 #define LUAPACKET_MAXPUSH	6
 /* Results read for result(); more may be asked for, and read from the stack. */
 #define LUAPACKET_MAXRESULTS	2
-/* The longest message result() may write. */
-#define LUAPACKET_WHYMAX	80
-
-/* What the first write of a call (luapacket_prepare) needs to know. */
-struct luapacket_call {
-	int base;			/* the view's start, from skb->data */
-	bool written;			/* a write prepared the skb: fix its checksums */
-};
 
 /* luapacket.c: what is rare, out of line. */
-int luapacket_prepare(void *ctx, struct sk_buff *skb, unsigned int need);
+int luapacket_prepare(struct luadata *data, unsigned int need);
 void luapacket_fixcsum(struct sk_buff *skb);
 int luapacket_fail(struct luapacket *p, struct luapacket_slot *slot, const char *why);
 
 /*
- * For push(): values on Lua's stack, in place. They cannot raise; the
- * room for LUAPACKET_MAXPUSH of them is made before push() runs.
+ * For push(): a value put in place at slot o of Lua's stack. They cannot
+ * raise; the room for LUAPACKET_MAXPUSH of them is made before push() runs.
  */
-static __always_inline void luapacket_push(lua_State *L, const struct luapacket_value *v)
+static __always_inline void luapacket_setvalue(lua_State *L, StkId o,
+					       const struct luapacket_value *v)
 {
-	setobj2s(L, L->top, (const TValue *)v->tvalue);
-	L->top++;
+	setobj2s(L, o, (const TValue *)v->tvalue);
 }
 
-static __always_inline void luapacket_pushinteger(lua_State *L, lua_Integer i)
+static __always_inline void luapacket_setinteger(StkId o, lua_Integer i)
 {
-	setivalue(s2v(L->top), i);
-	L->top++;
+	setivalue(s2v(o), i);
 }
 
-static __always_inline void luapacket_pushnil(lua_State *L)
+static __always_inline void luapacket_setnil(StkId o)
 {
-	setnilvalue(s2v(L->top));
-	L->top++;
+	setnilvalue(s2v(o));
 }
 
 /*
- * push(): pushes at most LUAPACKET_MAXPUSH arguments after the view and
- * returns their count, or a negative count when it cannot (what it pushed
- * stays: the stack is cut back after the call). NULL: none.
+ * push(): puts at most LUAPACKET_MAXPUSH arguments after the view, at top,
+ * top + 1, ..., sets L->top past them once (each move of L->top costs a
+ * store and a load: the values' type bytes may alias it) and returns their
+ * count. One that needs Lua's API sets L->top past what it has put first
+ * (the stack may move then: top is stale afterwards). A negative count
+ * when it cannot (what it pushed stays: the stack is cut back after the
+ * call). NULL: none.
  *
  * result(): takes the nresults results, the first LUAPACKET_MAXRESULTS of
  * them read into res (res[0] the first), all of them on the stack at
  * -nresults..-1; returns NULL, or why they are unusable (counted and
- * logged as an error of the call), which it may write in why
- * (LUAPACKET_WHYMAX bytes). NULL: results are not read.
+ * logged as an error of the call), which it may write in why (the
+ * slot's, LUAPACKET_WHYMAX bytes). NULL: results are not read.
  *
  * done(): after the call, whatever its outcome, still under the lock.
  *
  * push() and result() run outside the protected call (the callback is
  * called directly, without a C function around it): they must not raise.
  */
-typedef int (*luapacket_push_t)(lua_State *L, struct luapacket_slot *slot, void *ctx);
+typedef int (*luapacket_push_t)(lua_State *L, StkId top, struct luapacket_slot *slot,
+				void *ctx);
 typedef const char *(*luapacket_result_t)(lua_State *L, void *ctx,
 					  const struct luapacket_result *res, char *why);
 typedef void (*luapacket_done_t)(struct luapacket_slot *slot, void *ctx);
@@ -107,16 +103,18 @@ struct luapacket_caller {
 /* Where the view starts, from skb->data. */
 static __always_inline int luapacket_base(const struct sk_buff *skb, enum luapacket_start start)
 {
-	int offset = 0;
+	unsigned int at;	/* the header, from skb->head */
 
 	if (start == LUAPACKET_MAC && skb_mac_header_was_set(skb))
-		offset = skb_mac_offset(skb);
+		at = skb->mac_header;
 	else if (start == LUAPACKET_NETWORK)
-		offset = skb_network_offset(skb);
-	/* A header outside the buffer would be a bug elsewhere: show data then. */
-	if (offset < -(int)skb_headroom(skb) || offset > (int)skb_headlen(skb))
-		offset = 0;
-	return offset;
+		at = skb->network_header;
+	else
+		return 0;
+	/* Past the linear part would be a bug elsewhere: show data then. */
+	if (unlikely(at > skb_headroom(skb) + skb_headlen(skb)))
+		return 0;
+	return (int)at - (int)skb_headroom(skb);
 }
 
 /* A result read in place (cannot raise). */
@@ -144,20 +142,22 @@ static __always_inline void luapacket_results(lua_State *L, int nresults,
 		luapacket_result(s2v(L->top - nresults + 1), &res[1]);
 }
 
-/* In the runtime's state, locked: the call itself. */
+/*
+ * In the runtime's state, locked: the call itself. Returns whether a write
+ * prepared the skb (its checksums are then fixed), in *written.
+ */
 static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
-					 struct luapacket_slot *slot, struct sk_buff *skb,
-					 struct luapacket_call *call,
-					 const struct luapacket_caller *c, void *ctx)
+					 struct luapacket_slot *slot, struct sk_buff *skb, int base,
+					 const struct luapacket_caller *c, void *ctx, bool *written)
 {
 	struct luapacket_result res[LUAPACKET_MAXRESULTS] __uninitialized;	/* read as written */
-	char buf[LUAPACKET_WHYMAX] __uninitialized;	/* result() writes before why points at it */
+	struct luadata *view = slot->view->private;
 	const char *why = NULL;
 	int nargs = 1;
+	StkId top;
 
 	slot->calls++;
-	luadata_resetskb(slot->view, skb, call->base, c->writable ? luapacket_prepare : NULL,
-			 call);
+	luadata_resetskb(slot->view, skb, base, c->writable ? luapacket_prepare : NULL);
 	/* lua_checkstack's own test first: a packet state's stack has the room. */
 	if (unlikely(L->stack_last - L->top <= 2 + LUAPACKET_MAXPUSH ||
 		     L->ci->top < L->top + 2 + LUAPACKET_MAXPUSH) &&
@@ -165,27 +165,33 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
 		luadata_clear(slot->view);
 		return luapacket_fail(p, slot, "no room on the Lua stack");
 	}
-	/* The callback and the view, with one update of L->top. */
-	setobj2s(L, L->top, (const TValue *)slot->fn.tvalue);
-	setobj2s(L, L->top + 1, (const TValue *)slot->viewvalue.tvalue);
-	L->top += 2;
+	/* The callback, the view and push()'s arguments, with one update of L->top. */
+	top = L->top;
+	luapacket_setvalue(L, top, &slot->fn);
+	luapacket_setvalue(L, top + 1, &slot->viewvalue);
 	if (c->push) {
-		int n = c->push(L, slot, ctx);
+		int n = c->push(L, top + 2, slot, ctx);
 
 		if (unlikely(n < 0))
 			why = "cannot pass the arguments";
-		nargs += n;
+		else
+			nargs += n;
+	} else {
+		L->top = top + 2;
 	}
 	if (likely(!why)) {
-		if (unlikely(lunatik_pcall(L, nargs, c->nresults) != LUA_OK)) {
+		/* Packet runtimes are never sleepable (luapacket_bind). */
+		if (unlikely(lunatik_pcallatomic(L, nargs, c->nresults) != LUA_OK)) {
 			/* A number would be converted, which allocates: only strings. */
 			why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
 			      "error object is not a string";
 		} else if (c->result) {
 			luapacket_results(L, c->nresults, res);
-			why = c->result(L, ctx, res, buf);
+			why = c->result(L, ctx, res, slot->why);
 		}
 	}
+	if (c->writable)
+		*written = view->prepared;
 	luadata_clear(slot->view);
 	if (c->done)
 		c->done(slot, ctx);
@@ -199,8 +205,8 @@ static __always_inline int luapacket_run(lua_State *L, struct luapacket *p,
  */
 static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct luapacket *p,
 					   struct luapacket_slot *slot, struct sk_buff *skb,
-					   struct luapacket_call *call,
-					   const struct luapacket_caller *c, void *ctx)
+					   int base, const struct luapacket_caller *c, void *ctx,
+					   bool *written)
 {
 	/*
 	 * Packet runtimes never sleep (luapacket_bind). With bottom halves off
@@ -222,8 +228,9 @@ static __always_inline int luapacket_runin(lunatik_object_t *runtime, struct lua
 		ret = -ENXIO;
 	} else {
 		top = savestack(L, L->top);	/* the stack may be reallocated by the call */
-		lunatik_enter(L);
-		ret = luapacket_run(L, p, slot, skb, call, c, ctx);
+		/* Before push(), which may call Lua (xtables' rule arguments). */
+		lunatik_enterhere(L);
+		ret = luapacket_run(L, p, slot, skb, base, c, ctx, written);
 		L->top = restorestack(L, top);
 	}
 	if (bh)
@@ -248,7 +255,7 @@ static __always_inline int luapacket_call(struct luapacket *p, struct sk_buff *s
 	bool percpu = p->percpu;
 	struct luapacket_slot *slot = &p->one;
 	lunatik_object_t *runtime = slot->runtime;
-	struct luapacket_call call;
+	bool written = false;
 	int ret;
 
 	if (percpu) {
@@ -261,12 +268,11 @@ static __always_inline int luapacket_call(struct luapacket *p, struct sk_buff *s
 			return -ENXIO;	/* this CPU's state has not loaded the script yet */
 		}
 	}
-	call.base = luapacket_base(skb, start);
-	call.written = false;
-	ret = luapacket_runin(runtime, p, slot, skb, &call, c, ctx);
+	ret = luapacket_runin(runtime, p, slot, skb, luapacket_base(skb, start), c, ctx,
+			      &written);
 	if (percpu)
 		local_bh_enable();
-	if (unlikely(call.written))
+	if (unlikely(written))
 		luapacket_fixcsum(skb);
 	return ret;
 }

@@ -69,22 +69,24 @@ struct luanetfilter_call {
 };
 
 /* After the view: the input device's index, the VLAN id, the output device's (nil when none). */
-static __always_inline int luanetfilter_push(lua_State *L, struct luapacket_slot *slot, void *ctx)
+static __always_inline int luanetfilter_push(lua_State *L, StkId top, struct luapacket_slot *slot,
+					     void *ctx)
 {
 	struct luanetfilter_call *c = ctx;
 
 	if (c->state->in)
-		luapacket_pushinteger(L, c->state->in->ifindex);
+		luapacket_setinteger(top, c->state->in->ifindex);
 	else
-		luapacket_pushnil(L);
+		luapacket_setnil(top);
 	if (skb_vlan_tag_present(c->skb))
-		luapacket_pushinteger(L, skb_vlan_tag_get_id(c->skb));
+		luapacket_setinteger(top + 1, skb_vlan_tag_get_id(c->skb));
 	else
-		luapacket_pushnil(L);
+		luapacket_setnil(top + 1);
 	if (c->state->out)
-		luapacket_pushinteger(L, c->state->out->ifindex);
+		luapacket_setinteger(top + 2, c->state->out->ifindex);
 	else
-		luapacket_pushnil(L);
+		luapacket_setnil(top + 2);
+	L->top = top + 3;
 	return 3;
 }
 
