@@ -11,7 +11,7 @@ Usage: symbolize.py COUNTS OUTPUT [--per FUNCTION] [--top N]
           (gzip'd, base64'd /proc/kallsyms text symbols between
           PROFILE-SYMBOLS-BEGIN and PROFILE-SYMBOLS-END)
   --per   divide by the number of times FUNCTION was entered (default
-          lunatik_pcall: one per call into Lua, of a hook or xtables)
+          luaD_pcallnoyield: one per call into Lua, of a hook or xtables)
   --annotate  instead, FUNCTION's instructions (objdump of OBJECT, the .ko
               that has it) with how often each ran a call, those above 0.5
 Prints, per function: instructions per call of FUNCTION above the
@@ -31,7 +31,7 @@ import sys
 ap = argparse.ArgumentParser()
 ap.add_argument("counts")
 ap.add_argument("output")
-ap.add_argument("--per", default="lunatik_pcall")
+ap.add_argument("--per", default="luaD_pcallnoyield")
 ap.add_argument("--top", type=int, default=40)
 ap.add_argument("--annotate", nargs=2, metavar=("FUNCTION", "OBJECT"))
 args = ap.parse_args()
