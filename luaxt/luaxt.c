@@ -679,10 +679,15 @@ static void luaxt_parse(struct xt_option_call *cb)
 		xtables_error(PARAMETER_PROBLEM, "%s: no parse function for --%s",
 			      LUAXT_NAME, cb->entry->name);
 	}
-	if (state && lua_getfield(L, par, "flags") == LUA_TNUMBER)
-		state->flags = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	lua_getfield(L, par, "userargs");
+	/* Raw reads: parse() may have given par a metatable that raises. */
+	if (state) {
+		lua_pushliteral(L, "flags");
+		if (lua_rawget(L, par) == LUA_TNUMBER)
+			state->flags = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pushliteral(L, "userargs");
+	lua_rawget(L, par);
 	luaxt_encode(info);
 	lua_pop(L, 1);
 }
