@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internals of the core shared by its files; not for library modules. */
+/*
+ * Internals of the core shared by its files; not for library modules, but
+ * through lunatik_budget.h, which the packet path inlines.
+ */
 #ifndef LUNATIK_RUNTIME_H
 #define LUNATIK_RUNTIME_H
 
