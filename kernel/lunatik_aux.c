@@ -8,8 +8,13 @@
 /* Sets t[table] = { name = value, ... } on the table at ix. */
 void lunatik_setconsts(lua_State *L, int ix, const char *table, const lunatik_reg_t *regs)
 {
+	const lunatik_reg_t *reg;
+	int n = 0;
+
+	for (reg = regs; reg->name; reg++)
+		n++;
 	ix = lua_absindex(L, ix);
-	lua_newtable(L);
+	lua_createtable(L, 0, LUNATIK_SPARSE(n));
 	for (; regs->name; regs++) {
 		lua_pushinteger(L, regs->value);
 		lua_setfield(L, -2, regs->name);

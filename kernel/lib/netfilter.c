@@ -590,7 +590,7 @@ static const lunatik_reg_t luanetfilter_bridge_priority[] = {
 static int luaopen_netfilter(lua_State *L)
 {
 	lunatik_newclass(L, &luanetfilter_class);
-	lua_newtable(L);
+	lua_createtable(L, 0, LUNATIK_SPARSE(10));	/* register, transport, 8 tables */
 	lua_pushcfunction(L, luanetfilter_register);
 	lua_setfield(L, -2, "register");
 	lua_pushcfunction(L, luatransport_locate);
